@@ -1,0 +1,78 @@
+"""The one place that knows where things are.
+
+Other modules receive a :class:`Paths` and never build directory strings themselves.
+The raw sources default to ``../shared/data/sources`` beside the project; the environment
+variable ``ATLAS_SOURCES`` or the ``--sources`` option override it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Paths:
+    root: Path = PROJECT_ROOT
+    sources_override: Path | None = None
+    data_override: Path | None = None
+
+    @property
+    def sources(self) -> Path:
+        if self.sources_override is not None:
+            return Path(self.sources_override)
+        env = os.environ.get("ATLAS_SOURCES")
+        if env:
+            return Path(env)
+        return self.root.parent / "shared" / "data" / "sources"
+
+    @property
+    def data(self) -> Path:
+        if self.data_override is not None:
+            return Path(self.data_override)
+        env = os.environ.get("ATLAS_DATA")
+        return Path(env) if env else self.root / "data"
+
+    @property
+    def geo(self) -> Path:
+        return self.data / "geo"
+
+    @property
+    def templates(self) -> Path:
+        return self.root / "templates"
+
+    @property
+    def styles(self) -> Path:
+        return self.root / "styles"
+
+    @property
+    def fonts(self) -> Path:
+        return self.styles / "fonts"
+
+    @property
+    def layouts(self) -> Path:
+        return self.root / "layouts.yaml"
+
+    @property
+    def output(self) -> Path:
+        return self.root / "output"
+
+    @property
+    def fiches_output(self) -> Path:
+        return self.output / "fiches"
+
+    @property
+    def cache(self) -> Path:
+        env = os.environ.get("ATLAS_CACHE")
+        return Path(env) if env else self.root / "cache"
+
+    @property
+    def figures_cache(self) -> Path:
+        return self.cache / "figures"
+
+
+def default_paths() -> Paths:
+    return Paths()
