@@ -1,0 +1,202 @@
+"""Reads (and, for ``atlas data build``, writes) the committed derived tables in ``data/``.
+
+Downstream code never opens a file of ``data/`` itself: it asks a :class:`Store`.
+Codes collide between levels (région ``01`` Guadeloupe, département ``01`` Ain), so every
+look-up names its level: ``departement``, ``region`` or ``france`` (codes FR, FRM, DROM).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+
+from reports.errors import DataError
+from reports.paths import Paths
+
+REQUIRED_FILES = [
+    "indicators.csv",
+    "indicator_meta.csv",
+    "territories.csv",
+    "facilities.csv",
+    "museums.csv",
+    "zones_emploi.csv",
+    "geo/regions.geojson",
+    "geo/departements.geojson",
+]
+
+
+@dataclass(frozen=True)
+class Value:
+    """One indicator value for one territory; ``value`` is None when n.d./s.o."""
+
+    indicator: str
+    level: str
+    code: str
+    year: int | None
+    value: float | None
+    status: str = ""  # "", "nd", "so"
+    note: str = ""
+    rank: int | None = None
+    rank_of: int | None = None
+
+    @property
+    def missing(self) -> bool:
+        return self.value is None
+
+
+def _clean(v: object) -> float | None:
+    if v is None:
+        return None
+    try:
+        f = float(v)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(f) else f
+
+
+class Store:
+    """Lazy, read-only access to ``data/``."""
+
+    def __init__(self, paths: Paths | None = None):
+        self.paths = paths or Paths()
+        self.dir = self.paths.data
+
+    def check(self) -> None:
+        missing = [f for f in REQUIRED_FILES if not (self.dir / f).is_file()]
+        if missing:
+            raise DataError(
+                f"derived data missing: {', '.join(missing)}",
+                where=str(self.dir),
+                hint="run `atlas data build` first",
+            )
+
+    def _csv(self, name: str, **kw) -> pd.DataFrame:
+        path = self.dir / name
+        if not path.is_file():
+            raise DataError("derived table missing", where=str(path), hint="run `atlas data build`")
+        return pd.read_csv(path, keep_default_na=False, na_values=[""], **kw)
+
+    # --- tables -------------------------------------------------------------------------
+    @cached_property
+    def indicators(self) -> pd.DataFrame:
+        df = self._csv("indicators.csv", dtype={"code": str, "status": str, "note": str})
+        df["status"] = df["status"].fillna("")
+        df["note"] = df["note"].fillna("")
+        return df
+
+    @cached_property
+    def _index(self) -> dict[tuple[str, str, str], pd.DataFrame]:
+        return {k: g for k, g in self.indicators.groupby(["indicator", "level", "code"])}
+
+    @cached_property
+    def meta(self) -> pd.DataFrame:
+        return self._csv("indicator_meta.csv", dtype=str).set_index("id", drop=False)
+
+    @cached_property
+    def territories(self) -> pd.DataFrame:
+        return self._csv("territories.csv", dtype=str)
+
+    @cached_property
+    def facilities(self) -> pd.DataFrame:
+        return self._csv(
+            "facilities.csv",
+            dtype={"id": str, "commune": str, "departement": str, "region": str, "category": str},
+        )
+
+    @cached_property
+    def museums(self) -> pd.DataFrame:
+        return self._csv("museums.csv", dtype={"commune": str, "departement": str, "region": str})
+
+    @cached_property
+    def zones_emploi(self) -> pd.DataFrame:
+        return self._csv("zones_emploi.csv", dtype={"code": str, "region": str})
+
+    def geometries(self, level: str):
+        """GeoDataFrame of ``region`` or ``departement`` polygons (WGS84)."""
+        import geopandas as gpd
+
+        name = {"region": "regions", "departement": "departements"}[level]
+        path = self.dir / "geo" / f"{name}.geojson"
+        if not path.is_file():
+            raise DataError("geometry missing", where=str(path), hint="run `atlas data build`")
+        return gpd.read_file(path)
+
+    # --- look-ups -----------------------------------------------------------------------
+    def rows(self, indicator: str, level: str, code: str) -> pd.DataFrame:
+        try:
+            return self._index[(indicator, level, code)]
+        except KeyError:
+            raise DataError(
+                f"no value for indicator {indicator!r} at {level} {code!r}",
+                where=str(self.dir / "indicators.csv"),
+                hint="rebuild with `atlas data build` or fix the indicator id in layouts.yaml",
+            ) from None
+
+    def get(self, indicator: str, level: str, code: str, year: int | None = None) -> Value:
+        """The value of ``year``, or of the latest year when ``year`` is None."""
+        g = self.rows(indicator, level, code)
+        if year is not None:
+            g = g[g["year"] == year]
+            if g.empty:
+                raise DataError(
+                    f"no {year} value for {indicator!r} at {level} {code!r}",
+                    where=str(self.dir / "indicators.csv"),
+                )
+        r = g.sort_values("year").iloc[-1]
+        rank = _clean(r.get("rank"))
+        rank_of = _clean(r.get("rank_of"))
+        return Value(
+            indicator=indicator,
+            level=level,
+            code=code,
+            year=int(r["year"]) if not pd.isna(r["year"]) else None,
+            value=_clean(r["value"]),
+            status=str(r["status"] or ""),
+            note=str(r["note"] or ""),
+            rank=int(rank) if rank is not None else None,
+            rank_of=int(rank_of) if rank_of is not None else None,
+        )
+
+    def value(self, indicator: str, level: str, code: str, year: int | None = None) -> float | None:
+        return self.get(indicator, level, code, year).value
+
+    def series(self, indicator: str, level: str, code: str) -> pd.Series:
+        """Values by year (NaN where n.d.), sorted by year."""
+        g = self.rows(indicator, level, code).sort_values("year")
+        return pd.Series(g["value"].to_numpy(dtype=float), index=g["year"].astype(int).to_numpy())
+
+    def level_values(self, indicator: str, level: str, year: int | None = None) -> pd.Series:
+        """All codes of ``level`` → value (NaN where n.d.), for maps and rankings."""
+        df = self.indicators
+        g = df[(df["indicator"] == indicator) & (df["level"] == level)]
+        if year is None:
+            year = int(g["year"].max())
+        g = g[g["year"] == year]
+        return pd.Series(g["value"].to_numpy(dtype=float), index=g["code"].to_numpy())
+
+    def components(self, prefix: str) -> list[str]:
+        """Dotted sub-indicators of ``prefix`` (``C04`` → ``C04.tres_dense``, …) in meta order."""
+        ids = self.meta["id"]
+        return [i for i in ids if i.startswith(prefix + ".")]
+
+    def label(self, indicator: str) -> str:
+        return str(self.meta.loc[indicator, "label"])
+
+    def territory(self, level: str, code: str) -> pd.Series:
+        t = self.territories
+        hit = t[(t["level"] == level) & (t["code"] == code)]
+        if hit.empty:
+            raise DataError(f"unknown {level} {code!r}", where=str(self.dir / "territories.csv"))
+        return hit.iloc[0]
+
+    def departements_of(self, region: str) -> list[str]:
+        t = self.territories
+        return list(t[(t["level"] == "departement") & (t["region"] == region)]["code"])
+
+
+def data_dir_ok(path: Path) -> bool:
+    return all((path / f).is_file() for f in REQUIRED_FILES)
