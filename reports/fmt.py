@@ -1,12 +1,12 @@
 """French number formatting, shared by tables, text, alt texts and Jinja filters.
 
-Conventions (Imprimerie nationale): thousands separated by a narrow no-break space
-(U+202F), decimal comma, a no-break space (U+00A0) before units and ``%``, a true minus
+Conventions (Imprimerie nationale): thousands separated by a no-break space
+(U+00A0; the bundled Open Sans has no narrow U+202F glyph), decimal comma, a no-break space (U+00A0) before units and ``%``, a true minus
 sign (U+2212). Missing values print as ``n.d.`` (no data) or ``s.o.`` (not applicable),
 never as 0, ``nan`` or ``None``. Rounding is half-up, as in published tables.
 
 >>> fmt_number(1234.5, 1)
-'1\u202f234,5'
+'1\u00a0234,5'
 >>> fmt_pct(12.345)
 '12,3\u00a0%'
 >>> fmt_meur(58_240_000)
@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from decimal import ROUND_HALF_UP, Decimal
 
-NNBSP = "\u202f"  # thousands separator
+NNBSP = "\u00a0"  # thousands separator (Open Sans has no U+202F glyph)
 NBSP = "\u00a0"  # before units
 MINUS = "\u2212"
 ND = "n.d."
