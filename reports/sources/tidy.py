@@ -112,3 +112,46 @@ def mark(
 
 def drom_departements(ref: Reference) -> list[str]:
     return list(ref.departements.loc[ref.departements["zone"] == "drom", "code"])
+
+
+def territory_index(ref: Reference) -> dict[str, list[str]]:
+    """Every (level → codes) the tidy table must cover."""
+    return {
+        "departement": ref.departement_codes,
+        "region": ref.region_codes,
+        "france": list(FRANCE_GROUPS),
+    }
+
+
+def population_levels(ref: Reference) -> dict[str, pd.DataFrame]:
+    """POP(T) from ``Population.xls`` (single denominator vintage, ATLAS_SPEC §3.3)."""
+    dep = sums_by_departement(ref.commune_pop, "departement", ["population"], ref)
+    return roll_up(dep, ref)
+
+
+def complete(rows: pd.DataFrame, ref: Reference, status: str, note: str) -> pd.DataFrame:
+    """Add the territories missing for each (indicator, year) as ``status``/``note`` rows."""
+    wanted = pd.DataFrame(
+        [(lv, c) for lv, codes in territory_index(ref).items() for c in codes],
+        columns=["level", "code"],
+    )
+    keys = rows[["indicator", "year"]].drop_duplicates()
+    full = keys.merge(wanted, how="cross")
+    have = rows.set_index(["indicator", "year", "level", "code"]).index
+    missing = full[~full.set_index(["indicator", "year", "level", "code"]).index.isin(have)]
+    if missing.empty:
+        return rows
+    extra = missing.assign(value=np.nan, status=status, note=note)[COLUMNS]
+    return pd.concat([rows, extra], ignore_index=True)
+
+
+def fill_notes(
+    rows: pd.DataFrame, note: str, indicators: Iterable[str] | None = None
+) -> pd.DataFrame:
+    """Give ``note`` to n.d. rows that have no note yet (e.g. a zero denominator)."""
+    sel = (rows["status"] == "nd") & (rows["note"] == "")
+    if indicators is not None:
+        sel &= rows["indicator"].isin(set(indicators))
+    rows = rows.copy()
+    rows.loc[sel, "note"] = note
+    return rows
