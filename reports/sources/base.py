@@ -200,3 +200,24 @@ def to_number(series: pd.Series, *, where: str, column: str) -> pd.Series:
             hint="fix the value in the source or extend the reader's cleaning rule",
         )
     return out.astype(float)
+
+
+def parse_latlon(series: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """``"48.87, 2.31"`` or ``"[48.87, 2.31]"`` → (lat, lon) floats; anything else → NaN."""
+    s = series.astype(str).str.strip().str.strip("[]")
+    parts = s.str.split(",", n=1, expand=True).reindex(columns=[0, 1])
+    lat = pd.to_numeric(parts[0].str.strip(), errors="coerce")
+    lon = pd.to_numeric(parts[1].str.strip(), errors="coerce")
+    return lat.astype(float), lon.astype(float)
+
+
+def zero_pad_code(series: pd.Series, width: int) -> pd.Series:
+    """Codes read as numbers (``"1"``, ``"11.0"``) → zero-padded text (``"01"``, ``"11"``).
+
+    Non-numeric text (``"2A"``, ``"971"``) is kept as is; empty stays empty.
+    """
+    s = series.astype(str).str.strip()
+    num = pd.to_numeric(s, errors="coerce")
+    is_int = num.notna() & (num == num.round())
+    padded = num.where(is_int).astype("Int64").astype(str).str.zfill(width)
+    return s.where(~is_int, padded).where(s != "", "")

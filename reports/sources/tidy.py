@@ -155,3 +155,67 @@ def fill_notes(
     rows = rows.copy()
     rows.loc[sel, "note"] = note
     return rows
+
+
+# --- level-aware helpers (codes collide between levels: région 01 ≠ département 01) ---------
+
+
+def population_by_departement(ref: Reference) -> pd.Series:
+    """POP(D) for the 101 départements (Population.xls, Insee 2018)."""
+    return ref.commune_pop.groupby("departement")["population"].sum().reindex(
+        ref.departement_codes
+    )
+
+
+def add_population(levels: dict[str, pd.DataFrame], ref: Reference) -> dict[str, pd.DataFrame]:
+    """Add a ``population`` column (POP(T)) to département / région / France frames."""
+    pop = roll_up(population_by_departement(ref).to_frame("population"), ref)
+    return {lvl: frame.assign(population=pop[lvl]["population"]) for lvl, frame in levels.items()}
+
+
+def drom_territories(ref: Reference) -> dict[str, list[str]]:
+    """The DROM as territories of every level (for :func:`mark_territories`)."""
+    return {"departement": drom_departements(ref), "region": list(DROM_REGIONS), "france": ["DROM"]}
+
+
+def metro_territories(ref: Reference) -> dict[str, list[str]]:
+    deps = [c for c in ref.departement_codes if c not in set(drom_departements(ref))]
+    return {"departement": deps, "region": list(METRO_REGIONS), "france": ["FRM"]}
+
+
+def mark_territories(
+    rows: pd.DataFrame,
+    territories: dict[str, Iterable[str]],
+    status: str,
+    note: str,
+    *,
+    indicators: Iterable[str] | None = None,
+) -> pd.DataFrame:
+    """Like :func:`mark`, but selecting (level, code) pairs, so région 01 ≠ département 01."""
+    sel = pd.Series(False, index=rows.index)
+    for level, codes in territories.items():
+        sel |= (rows["level"] == level) & rows["code"].isin(set(codes))
+    if indicators is not None:
+        sel &= rows["indicator"].isin(set(indicators))
+    rows = rows.copy()
+    rows.loc[sel, "value"] = np.nan
+    rows.loc[sel, "status"] = status
+    rows.loc[sel, "note"] = note
+    return rows
+
+
+def default_note(rows: pd.DataFrame, note: str) -> pd.DataFrame:
+    """Give ``note`` to every n.d. row that has none yet (e.g. a ratio with a zero denominator)."""
+    rows = rows.copy()
+    sel = (rows["status"] != "") & (rows["note"] == "")
+    rows.loc[sel, "note"] = note
+    return rows
+
+
+def add_region_only(
+    levels: dict[str, pd.DataFrame], extra: pd.DataFrame, ref: Reference
+) -> dict[str, pd.DataFrame]:
+    """Add counts known only at région level (indexed by région code) to région and France."""
+    reg = levels["region"].add(extra.reindex(ref.region_codes).fillna(0.0), fill_value=0.0)
+    reg = reg[levels["region"].columns]
+    return {**levels, "region": reg, "france": region_sums_to_france(reg)}
