@@ -586,8 +586,9 @@ def _top_museum(ctx: _Ctx) -> str:
     share = fmt.fmt_pct(100 * float(top["entries_2023"]) / total.value, 1)
     where = "de France" if ctx.is_fr else "de la région"
     scope = "nationales" if ctx.is_fr else "régionales"
+    town = f" ({top['ville']})" if isinstance(top.get("ville"), str) and top["ville"] else ""
     return (
-        f"Le musée le plus fréquenté {where}, « {top['name']} » ({top['ville']}), a reçu "
+        f"Le musée le plus fréquenté {where}, « {top['name']} »{town}, a reçu "
         f"{ctx.num('F01', float(top['entries_2023']))} entrées en {TOP_YEAR}, soit {share} "
         f"des entrées {scope}."
     )
