@@ -310,13 +310,21 @@ def _share_of(ctx: _Ctx, ind: str, year: int | None = None) -> str:
     v, r = ctx.get(ind, year), ctx.ref(ind, year)
     if not r.value:
         raise _Skip
-    return fmt.fmt_pct(100 * v.value / r.value, 1)
+    return _pct(100 * v.value / r.value)
+
+
+def _pct(share: float) -> str:
+    """A computed share with one decimal; ``moins de 0,1 %`` rather than a misleading 0,0 %."""
+    if 0 < share < 0.05:
+        return "moins de " + fmt.fmt_pct(0.1, 1)
+    return fmt.fmt_pct(share, 1)
 
 
 # --- A1 contexte ---------------------------------------------------------------------------
 def _c01(ctx: _Ctx) -> str:
     v = ctx.get("C01")
     year = f" en {v.year}" if v.year else ""
+    year += f" ({v.note.rstrip('.')})" if v.note else ""
     if ctx.is_fr:
         return (
             f"La France compte {ctx.show(v)} habitants{year}"
@@ -457,14 +465,21 @@ def _best_departements(ctx: _Ctx) -> str:
     return f"Départements les mieux dotés pour 100 000 habitants : {_join(items)}."
 
 
+def _count_phrase(ctx: _Ctx, ind: str, noun: tuple[str, str]) -> str:
+    """``25 jardins remarquables (5,3 % du total national)`` or ``aucun jardin remarquable``."""
+    v = ctx.get(ind)
+    if not v.value:
+        return f"aucun {noun[0]}"
+    text = f"{ctx.show(v)} {plural(v.value, *noun)}"
+    return text if ctx.is_fr else f"{text} ({_share_of(ctx, ind)} du total national)"
+
+
 def _gardens_spr(ctx: _Ctx) -> str:
-    g, s = ctx.get("O13"), ctx.get("O14")
-    gn = plural(g.value or 0, "jardin remarquable", "jardins remarquables")
-    sn = plural(s.value or 0, "site patrimonial remarquable", "sites patrimoniaux remarquables")
-    text = f"{_cap(ctx.subj())} compte également {ctx.show(g)} {gn} et {ctx.show(s)} {sn}"
-    if ctx.is_fr:
-        return text + "."
-    return f"{text} ({_share_of(ctx, 'O13')} et {_share_of(ctx, 'O14')} des totaux nationaux)."
+    g = _count_phrase(ctx, "O13", ("jardin remarquable", "jardins remarquables"))
+    s = _count_phrase(
+        ctx, "O14", ("site patrimonial remarquable", "sites patrimoniaux remarquables")
+    )
+    return f"{_cap(ctx.subj())} compte également {g} et {s}."
 
 
 def _offer_sentences(ctx: _Ctx) -> list[Callable[[_Ctx], str]]:
@@ -583,7 +598,7 @@ def _top_museum(ctx: _Ctx) -> str:
     total = ctx.get("F01", TOP_YEAR)
     if not total.value:
         raise _Skip
-    share = fmt.fmt_pct(100 * float(top["entries_2023"]) / total.value, 1)
+    share = _pct(100 * float(top["entries_2023"]) / total.value)
     where = "de France" if ctx.is_fr else "de la région"
     scope = "nationales" if ctx.is_fr else "régionales"
     town = f" ({top['ville']})" if isinstance(top.get("ville"), str) and top["ville"] else ""
@@ -782,6 +797,8 @@ def _top_zone(ctx: _Ctx) -> str:
     z = z.dropna(subset=["E01_share"])
     if z.empty:
         raise _Nd(f"Zones d'emploi : n.d. pour {ctx.subj()}.")
+    if len(z) < 2:
+        raise _Skip  # one zone (Mayotte): "the highest" would say nothing
     top = z.loc[z["E01_share"].idxmax()]
     inter = str(top.get("interregional", "")).strip().lower() in {"1", "true", "oui", "yes"}
     flag = " (zone interrégionale)" if inter else ""
