@@ -129,7 +129,8 @@ class _Ctx:
         return f"la région {self.name}"
 
     def de(self, ind: str = "") -> str:
-        return "de " + self.subj(ind)
+        """Complement of a noun: ``de la région Bretagne`` / ``en France (métropolitaine)``."""
+        return self.dans(ind) if self.is_fr else "de " + self.subj(ind)
 
     def dans(self, ind: str = "") -> str:
         if self.is_fr:
@@ -557,8 +558,8 @@ def _festival_summer(ctx: _Ctx) -> str:
     return _stat(
         ctx,
         "O12",
-        f"Les festivals {ctx.de()} organisés en saison estivale (21 juin–5 septembre) représentent",
-        after=" du total",
+        "Les festivals organisés en saison estivale (21 juin–5 septembre) représentent",
+        after=f" des festivals {ctx.de()}",
         noun="une part",
         feminine=True,
     )
@@ -650,7 +651,7 @@ def _f11(ctx: _Ctx) -> str:
     level, code = ctx.where("F11")
     change = _screens_change(ctx, level, code, first, last)
     text = (
-        f"Le parc {ctx.de('F11')} est passé de {ctx.show(a)} écrans en {first} à "
+        f"Le parc d'écrans {ctx.de('F11')} est passé de {ctx.show(a)} en {first} à "
         f"{ctx.show(b)} en {last} ({ctx.change('F11', change)})"
     )
     if not ctx.is_fr:

@@ -437,7 +437,7 @@ def test_france_names_min_max(store):
     offre = _text(analyse("offre", store, "FR"))
     assert "(Corse)" in offre
     cinema = _text(analyse("cinema", store, "FR"))
-    assert "les cinémas de la France métropolitaine" in cinema
+    assert "les cinémas en France métropolitaine" in cinema
     assert "(Guadeloupe)" not in cinema  # metro-only: DROM are not in the min/max
     spending = _text(analyse("depenses", store, "FR"))
     assert "(Auvergne-Rhône-Alpes)" in spending  # highest D01 per inhabitant
