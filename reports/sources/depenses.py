@@ -135,7 +135,9 @@ class Levels:
 
 
 # --------------------------------------------------------------------------- loading
-def _amounts(df: pd.DataFrame, rel: str, sheet: str, cols: dict[str, str], scale: float):
+def _amounts(
+    df: pd.DataFrame, rel: str, sheet: str, cols: dict[str, str], scale: float
+) -> pd.DataFrame:
     where = f"{rel} [sheet {sheet}]"
     out = pd.DataFrame(index=df.index)
     for src, dst in cols.items():
@@ -217,7 +219,9 @@ def sector_levels(
     return {"region": t, "france": region_sums_to_france(t)}
 
 
-def sector_rows(levels: dict[str, pd.DataFrame], prefix: str, sectors: list[str]):
+def sector_rows(
+    levels: dict[str, pd.DataFrame], prefix: str, sectors: list[str]
+) -> list[pd.DataFrame]:
     """``prefix.<sector>`` = Σ total of the sector / Σ total × 100 (sum first)."""
     lv = Levels(levels)
     return [to_rows(lv.div(s, "_all", 100.0), f"{prefix}.{s}", YEAR) for s in sectors]
