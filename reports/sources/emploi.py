@@ -196,7 +196,7 @@ def _assign_regions(log: BuildLog, ze: pd.DataFrame) -> pd.DataFrame:
             if regions is None:
                 raise DataError(
                     f"interregional zone {code} ({r['name']}) has no région table entry",
-                    where=f"{ZE_SHEET} sheet",
+                    where=f"{SOURCES[0].rel} [sheet {ZE_SHEET}]",
                     hint="add it to INTERREGIONAL_ZE in reports/sources/emploi.py",
                 )
         elif prefix in OLD_TO_NEW_REGION:
@@ -204,7 +204,7 @@ def _assign_regions(log: BuildLog, ze: pd.DataFrame) -> pd.DataFrame:
         else:
             raise DataError(
                 f"zone d'emploi {code}: unknown région prefix {prefix!r}",
-                where=f"{ZE_SHEET} sheet",
+                where=f"{SOURCES[0].rel} [sheet {ZE_SHEET}]",
                 hint="add the pre-2016 région code to OLD_TO_NEW_REGION",
             )
         for reg in regions:
