@@ -466,21 +466,27 @@ def _best_departements(ctx: _Ctx) -> str:
     return f"Départements les mieux dotés pour 100 000 habitants : {_join(items)}."
 
 
+GARDEN = ("jardin remarquable", "jardins remarquables")
+SPR = ("site patrimonial remarquable", "sites patrimoniaux remarquables")
+
+
 def _count_phrase(ctx: _Ctx, ind: str, noun: tuple[str, str]) -> str:
-    """``25 jardins remarquables (5,3 % du total national)`` or ``aucun jardin remarquable``."""
+    """``25 jardins remarquables (5,3 % du total national)``."""
     v = ctx.get(ind)
-    if not v.value:
-        return f"aucun {noun[0]}"
-    text = f"{ctx.show(v)} {plural(v.value, *noun)}"
+    text = f"{ctx.show(v)} {plural(v.value or 0, *noun)}"
     return text if ctx.is_fr else f"{text} ({_share_of(ctx, ind)} du total national)"
 
 
 def _gardens_spr(ctx: _Ctx) -> str:
-    g = _count_phrase(ctx, "O13", ("jardin remarquable", "jardins remarquables"))
-    s = _count_phrase(
-        ctx, "O14", ("site patrimonial remarquable", "sites patrimoniaux remarquables")
-    )
-    return f"{_cap(ctx.subj())} compte également {g} et {s}."
+    """O13 + O14 counts; a true zero is written ``aucun`` (exhaustive label lists)."""
+    items = {"O13": GARDEN, "O14": SPR}
+    zero = [noun[0] for ind, noun in items.items() if not ctx.get(ind).value]
+    subj = _cap(ctx.subj())
+    if len(zero) == len(items):
+        return f"{subj} ne compte aucun {' ni '.join(zero)}."
+    some = [_count_phrase(ctx, ind, noun) for ind, noun in items.items() if noun[0] not in zero]
+    tail = f", mais aucun {zero[0]}" if zero else ""
+    return f"{subj} compte également {_join(some)}{tail}."
 
 
 def _offer_sentences(ctx: _Ctx) -> list[Callable[[_Ctx], str]]:

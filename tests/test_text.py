@@ -97,8 +97,8 @@ META: dict[str, tuple[str, int, str, float, dict[str, float | None], tuple[int, 
     "O11.musique": ("%", 1, "all", 45.0, {}, (2019,)),
     "O11.theatre": ("%", 1, "all", 20.0, {"94": 50.0}, (2019,)),
     "O12": ("%", 1, "all", 50.0, {}, (2019,)),
-    "O13": ("jardins", 0, "all", 20, {"FR": 100}, (2023,)),
-    "O14": ("SPR", 0, "all", 40, {"FR": 200}, (2023,)),
+    "O13": ("jardins", 0, "all", 20, {"FR": 100, "01": 0, "06": 0}, (2023,)),
+    "O14": ("SPR", 0, "all", 40, {"FR": 200, "06": 0}, (2023,)),
     "F01": ("entrées", 0, "all", 5_000_000, {"FR": 25_000_000}, (2019, 2020, 2023)),
     "F03": ("%", 1, "all", 4.6, {"84": -3.25, "94": 12.0}, (2023,)),
     "F04": ("indice", 1, "all", 36.1, {}, (2019, 2020, 2023)),
@@ -418,6 +418,15 @@ def test_drom_cinema(store):
     assert "millésime ≈2019" in offre and "6 cinémas totalisant 12 salles" in offre
     assert "écrans" not in offre
     assert "aucun cinéma" in _text(analyse("offre", store, "06"))
+
+
+def test_true_zero_counts(store):
+    assert "mais aucun jardin remarquable." in _text(analyse("offre", store, "01"))
+    mayotte = _text(analyse("offre", store, "06"))
+    assert "ne compte aucun jardin remarquable ni site patrimonial remarquable." in mayotte
+    assert "20 jardins remarquables (20,0 % du total national)" in _text(
+        analyse("offre", store, "84")
+    )
 
 
 def test_metro_comparisons_say_so(store):
