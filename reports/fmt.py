@@ -1,7 +1,8 @@
 """French number formatting, shared by tables, text, alt texts and Jinja filters.
 
 Conventions (Imprimerie nationale): thousands separated by a no-break space
-(U+00A0; the bundled Open Sans has no narrow U+202F glyph), decimal comma, a no-break space (U+00A0) before units and ``%``, a true minus
+(U+00A0; the bundled Open Sans has no narrow U+202F glyph), decimal comma,
+a no-break space (U+00A0) before units and ``%``, a true minus
 sign (U+2212). Missing values print as ``n.d.`` (no data) or ``s.o.`` (not applicable),
 never as 0, ``nan`` or ``None``. Rounding is half-up, as in published tables.
 
