@@ -8,6 +8,7 @@ look-up names its level: ``departement``, ``region`` or ``france`` (codes FR, FR
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -200,3 +201,119 @@ class Store:
 
 def data_dir_ok(path: Path) -> bool:
     return all((path / f).is_file() for f in REQUIRED_FILES)
+
+
+# --- writing (used by ``atlas data build`` only) ---------------------------------------------
+#
+# Determinism: rows sorted by stable keys, floats written as ``repr(round(v, 10))`` (integers
+# without ``.0``), LF line ends, UTF-8, JSON with sorted keys, no timestamps, so that two builds
+# from the same sources give byte-identical files.
+
+LEVEL_ORDER = {"france": 0, "region": 1, "departement": 2}
+INDICATOR_COLUMNS = [
+    "indicator", "level", "code", "year", "value", "status", "note", "rank", "rank_of",
+]  # fmt: skip
+TERRITORY_COLUMNS = ["level", "code", "name", "slug", "region", "zone", "order"]
+META_COLUMNS = [
+    "id", "theme", "label", "definition", "unit", "decimals", "source", "vintage", "licence",
+    "scope", "additive",
+]  # fmt: skip
+FACILITY_COLUMNS = [
+    "type", "id", "name", "commune", "departement", "region", "lon", "lat", "category", "value",
+]  # fmt: skip
+
+
+def format_number(value: object) -> str:
+    """Reproducible text for a number: ``""`` for missing, ``12`` for 12.0, else repr(round)."""
+    if value is None or isinstance(value, str):
+        return value or ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    try:
+        f = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return str(value)
+    if math.isnan(f):
+        return ""
+    f = round(f, 10)
+    if f.is_integer() and abs(f) < 1e15:
+        return str(int(f))
+    return repr(f)
+
+
+def csv_text(df: pd.DataFrame, columns: list[str] | None = None) -> str:
+    """The CSV text of ``df`` (given column order), every cell formatted deterministically."""
+    import csv
+    import io
+
+    cols = columns or list(df.columns)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(cols)
+    for record in df[cols].itertuples(index=False, name=None):
+        writer.writerow([format_number(v) if not isinstance(v, str) else v for v in record])
+    return buf.getvalue()
+
+
+def sort_indicators(values: pd.DataFrame) -> pd.DataFrame:
+    keys = values.assign(_lvl=values["level"].map(LEVEL_ORDER))
+    keys = keys.sort_values(["indicator", "_lvl", "code", "year"], kind="mergesort")
+    return keys.drop(columns="_lvl").reset_index(drop=True)
+
+
+def sort_facilities(points: pd.DataFrame) -> pd.DataFrame:
+    return points.sort_values(["type", "departement", "id", "name"], kind="mergesort").reset_index(
+        drop=True
+    )
+
+
+def write_file(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8", newline="\n") as fh:
+        fh.write(text)
+
+
+def write_json(path: Path, obj: object) -> None:
+    import json
+
+    write_file(path, json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
+
+
+def write_tables(out_dir: Path, tables: dict[str, pd.DataFrame]) -> dict[str, int]:
+    """Write ``<name>.csv`` for every table; known tables get their contract column order."""
+    known = {
+        "indicators": INDICATOR_COLUMNS,
+        "indicator_meta": META_COLUMNS,
+        "territories": TERRITORY_COLUMNS,
+        "facilities": FACILITY_COLUMNS,
+    }
+    sizes = {}
+    for name in sorted(tables):
+        df = tables[name]
+        if name == "indicators":
+            df = sort_indicators(df)
+        elif name == "facilities":
+            df = sort_facilities(df)
+        write_file(out_dir / f"{name}.csv", csv_text(df, known.get(name)))
+        sizes[f"{name}.csv"] = len(df)
+    return sizes
+
+
+def swap_directory(new: Path, target: Path) -> None:
+    """Replace ``target`` by ``new`` (same parent): rename the old one aside, then delete it.
+
+    If the second rename fails the old directory is put back, so ``target`` is never lost.
+    """
+    import shutil
+
+    old = target.with_name(f".{target.name}.old-{os.getpid()}")
+    if target.exists():
+        target.rename(old)
+    try:
+        new.rename(target)
+    except OSError:
+        if old.exists():
+            old.rename(target)
+        raise
+    if old.exists():
+        shutil.rmtree(old)

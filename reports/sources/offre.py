@@ -231,7 +231,8 @@ def facilities(
     for col in FACILITY_COLUMNS:
         if col not in df:
             df[col] = "" if col not in ("lat", "lon", "value") else np.nan
-    return check_box(log, rel, df[FACILITY_COLUMNS], sheet)
+    df = check_box(log, rel, df[FACILITY_COLUMNS], sheet)
+    return df.assign(lat=df["lat"].round(6), lon=df["lon"].round(6))
 
 
 # --- O01 Muséofile -------------------------------------------------------------------------

@@ -1,0 +1,91 @@
+"""``atlas`` command line. Thin: parse options, call the library, print a short summary.
+
+A :class:`~reports.errors.ReportsError` becomes one line ``atlas: error: <message>`` on stderr
+and exit code 1 (``--verbose`` also prints the traceback). Imports of the heavy modules
+happen inside the commands so ``atlas --help`` stays fast.
+
+Adding a command: define it below with ``@main.command()`` (or ``@data.command()``) in the
+section reserved for it.
+"""
+
+from __future__ import annotations
+
+import traceback
+from pathlib import Path
+
+import click
+
+from reports.errors import ReportsError
+
+
+class AtlasGroup(click.Group):
+    """Click group that turns library errors into one-line messages."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except ReportsError as exc:
+            if ctx.obj and ctx.obj.get("verbose"):
+                traceback.print_exc()
+            message = " ".join(exc.format().split())
+            click.echo(f"atlas: error: {message}", err=True)
+            ctx.exit(1)
+
+
+@click.group(cls=AtlasGroup)
+@click.option("--verbose", "-v", is_flag=True, help="Show tracebacks on errors.")
+@click.version_option(package_name="reports", message="atlas %(version)s")
+@click.pass_context
+def main(ctx: click.Context, verbose: bool) -> None:
+    """Atlas régional de la culture and regional portrait fiches."""
+    ctx.ensure_object(dict)
+    ctx.obj["verbose"] = verbose
+
+
+def _paths(sources: Path | None):
+    from reports.paths import Paths
+
+    return Paths(sources_override=sources)
+
+
+# --- atlas data ... ------------------------------------------------------------------------
+
+
+@main.group()
+def data() -> None:
+    """Derived data tables (data/)."""
+
+
+@data.command("build")
+@click.option(
+    "--sources",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Raw sources directory (default: ATLAS_SOURCES or ../shared/data/sources).",
+)
+def data_build(sources: Path | None) -> None:
+    """Rebuild data/ from the raw open-data sources."""
+    from reports.pipeline import build_data
+
+    report = build_data(_paths(sources))
+    rows = ", ".join(f"{name} {n:,}".replace(",", " ") for name, n in report.tables.items())
+    click.echo(f"atlas: data built in {report.seconds:.1f} s → {report.data_dir}")
+    click.echo(f"  {rows}")
+    total = sum(report.unplaced.values())
+    if total:
+        detail = ", ".join(f"{Path(k).name} {n}" for k, n in report.unplaced.items())
+        click.echo(f"  unplaced rows: {total} ({detail})")
+    else:
+        click.echo("  unplaced rows: 0")
+    for warning in report.warnings:
+        click.echo(f"  warning: {warning}")
+    click.echo(f"  details: {report.build_md}")
+
+
+# --- atlas fiche ... (portrait fiches) — add the command here ------------------------------
+
+
+# --- atlas build (full atlas PDF) — add the command here -----------------------------------
+
+
+# --- atlas preview (live preview server) — add the command here ----------------------------
