@@ -67,7 +67,7 @@ DROM_NAMES = {
     "976": "Mayotte",
 }
 FRANCE_TOLERANCE_M = 1500.0  # extra simplification for France-scale frames
-TOLERANCE_LEVELS_M = (0.0, 100.0, 200.0, 400.0, 800.0)  # regional frames: ≈ 0.3 pt
+TOLERANCE_LEVELS_M = (0.0, 100.0, 200.0, 400.0, 800.0, 1600.0)  # regional frames: ≤ 0.5 pt
 DASH = " – "  # en dash between class bounds
 
 
@@ -579,7 +579,7 @@ def _region_frame(fig: Figure, key: str, region_code: str, rect: Sequence[float]
     _set_extent(ax, _projected(key, zone).bounds(members), margin=0.04)
     width_pt = ax.get_position().width * fig.get_figwidth() * 72
     metres_per_pt = (ax.get_xlim()[1] - ax.get_xlim()[0]) / width_pt
-    tol = max(t for t in TOLERANCE_LEVELS_M if t <= 0.3 * metres_per_pt)
+    tol = max(t for t in TOLERANCE_LEVELS_M if t <= 0.5 * metres_per_pt)
     epsg = METRO_EPSG if zone == "metro" else DROM_EPSG[zone]
     return Frame(ax, zone, epsg, _layer(key, zone, tol), tolerance=tol).clip()
 
