@@ -15,6 +15,7 @@ from pathlib import Path
 
 import click
 
+from reports import __version__
 from reports.errors import ReportsError
 
 
@@ -34,7 +35,7 @@ class AtlasGroup(click.Group):
 
 @click.group(cls=AtlasGroup)
 @click.option("--verbose", "-v", is_flag=True, help="Show tracebacks on errors.")
-@click.version_option(package_name="reports", message="atlas %(version)s")
+@click.version_option(version=__version__, prog_name="atlas")
 @click.pass_context
 def main(ctx: click.Context, verbose: bool) -> None:
     """Atlas régional de la culture and regional portrait fiches."""

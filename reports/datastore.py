@@ -306,7 +306,7 @@ def swap_directory(new: Path, target: Path) -> None:
     """
     import shutil
 
-    old = target.with_name(f".{target.name}.old-{os.getpid()}")
+    old = target.with_name(f".{target.name}-old-{os.getpid()}.tmp")
     if target.exists():
         target.rename(old)
     try:

@@ -274,7 +274,7 @@ def build_data(paths: Paths) -> BuildReport:
     }
     target = paths.data
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", suffix=".tmp", dir=target.parent))
     try:
         sizes = _write_all(log, ref, tmp, tables, values)
         swap_directory(tmp, target)
