@@ -151,6 +151,7 @@ class PageInfo:
     width: float  # CSS px (1/96 in)
     height: float
     texts: list[list[Any]] = field(default_factory=list)  # [x, y, w, h, font px, text]
+    anchors: list[str] = field(default_factory=list)  # element ids placed on this page
 
 
 @dataclass
@@ -220,7 +221,7 @@ def page_info(page: Any) -> PageInfo:
         children = getattr(box, "children", None)
         if children:
             stack.extend(reversed(children))
-    return PageInfo(round(page.width, 2), round(page.height, 2), texts)
+    return PageInfo(round(page.width, 2), round(page.height, 2), texts, list(page.anchors))
 
 
 class _LRU(OrderedDict):
@@ -343,8 +344,7 @@ class Preview:
         """Parse each stylesheet the HTML links; WeasyPrint's warnings get the file's name."""
         from weasyprint import CSS
 
-        from reports.pdf import make_url_fetcher
-
+        fetcher = _css_fetcher(self.paths)
         problems: list[Problem] = []
         for link in _LINK_RE.findall(html):
             href = _HREF_RE.search(link)
@@ -356,7 +356,11 @@ class Preview:
                 continue
             rel = self.short(str(path))
             with capture_weasyprint() as messages:
-                CSS(filename=str(path), url_fetcher=make_url_fetcher(self.paths))
+                CSS(
+                    string=path.read_text(encoding="utf-8"),
+                    base_url=path.as_uri(),
+                    url_fetcher=fetcher,
+                )
             for msg in messages:
                 at = _AT_RE.search(msg)
                 where = f"{rel}:{at.group(1)}:{at.group(2)}" if at else rel
@@ -560,6 +564,21 @@ class Preview:
         await asyncio.gather(*tasks)
 
 
+def _css_fetcher(paths: Paths) -> Any:
+    """The project's restricted fetcher; if it cannot be built, one that fetches nothing.
+
+    Parsing a stylesheet only fetches ``@import`` targets; fonts and images are not loaded.
+    """
+    try:
+        from reports.pdf import make_url_fetcher
+
+        return make_url_fetcher(paths)
+    except ImportError:  # the WeasyPrint ≥ 66 fetcher API
+        from weasyprint.urls import URLFetcher
+
+        return URLFetcher(allowed_protocols=["data"])
+
+
 class _Failed(Exception):
     def __init__(self, problem: Problem) -> None:
         super().__init__(problem.message)
@@ -584,6 +603,7 @@ def state_json(preview: Preview, slug: str, state: DocState, dpi: int) -> dict[s
                     "width": p.width,
                     "height": p.height,
                     "texts": p.texts,
+                    "anchors": p.anchors,
                 }
             )
     return {

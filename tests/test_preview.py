@@ -1,0 +1,239 @@
+"""``atlas preview`` in a real headless Chromium (Playwright + the apt ``chromium`` package).
+
+The server runs in a thread on a free port with a *copy* of ``templates/`` (the tests edit the
+copy, never the repository). One région fiche is exercised: sheets, live reload after a template
+edit, the error overlay and its recovery, traversal refusal and the on-demand PDF.
+"""
+
+from __future__ import annotations
+
+import http.client
+import io
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from reports.paths import PROJECT_ROOT
+from reports.preview import Preview, PreviewPaths, ServerThread, safe_file
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SLUG = "bretagne"
+NAME = "Bretagne"
+TIMEOUT = 20_000  # ms, for one re-render of a fiche
+
+pytestmark = pytest.mark.browser
+
+
+# -- no browser needed --------------------------------------------------------------------------
+
+
+def test_safe_file_refuses_everything_outside(tmp_path: Path) -> None:
+    base = tmp_path / "styles"
+    (base / "fonts").mkdir(parents=True)
+    (base / "print.css").write_text("p {}")
+    (base / ".hidden").write_text("x")
+    (tmp_path / "secret.txt").write_text("secret")
+    (base / "link.css").symlink_to(tmp_path / "secret.txt")
+    assert safe_file(base, "print.css") == (base / "print.css").resolve()
+    for bad in [
+        "../secret.txt",
+        "fonts/../../secret.txt",
+        "/etc/passwd",
+        "..",
+        ".hidden",
+        "fonts",
+        "link.css",
+        "a\\..\\secret.txt",
+        "x\x00.css",
+        "",
+    ]:
+        assert safe_file(base, bad) is None, bad
+
+
+def test_stylesheet_warnings_name_file_and_line(tmp_path: Path) -> None:
+    (tmp_path / "styles").mkdir()
+    (tmp_path / "styles" / "print.css").write_text("p { margin: 0 }\nh1 { colr: red }\n")
+    preview = Preview(PreviewPaths(root=tmp_path))
+    try:
+        html = '<html><head><link rel="stylesheet" href="styles/print.css"></head></html>'
+        (warning,) = preview.stylesheet_warnings(html)
+        assert warning.where == "styles/print.css:2:6"
+        assert "colr" in warning.message
+    finally:
+        preview.close()
+
+
+# -- real server + real browser -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def templates(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    copy = tmp_path_factory.mktemp("preview") / "templates"
+    shutil.copytree(PROJECT_ROOT / "templates", copy)
+    return copy
+
+
+@pytest.fixture(scope="module")
+def server(templates: Path) -> Iterator[ServerThread]:
+    with ServerThread(PreviewPaths(templates_override=templates)) as srv:
+        yield srv
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not CHROMIUM.exists():
+        pytest.skip("/usr/bin/chromium is not installed (make setup installs the apt package)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture()
+def page(browser, server):  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    pg = context.new_page()
+    pg.set_default_timeout(TIMEOUT)
+    yield pg
+    context.close()
+
+
+def open_fiche(page, server: ServerThread) -> int:  # type: ignore[no-untyped-def]
+    page.goto(f"{server.url}/doc/{SLUG}")
+    page.wait_for_selector("body[data-state=ok]")
+    return int(page.evaluate("document.body.dataset.generation"))
+
+
+def get(server: ServerThread, path: str) -> tuple[int, bytes, str]:
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+    conn.request("GET", path)  # sent as is: no client-side normalisation of ../
+    resp = conn.getresponse()
+    body = resp.read()
+    conn.close()
+    return resp.status, body, resp.getheader("Content-Type") or ""
+
+
+def test_index_lists_every_fiche(page, server: ServerThread) -> None:  # type: ignore[no-untyped-def]
+    page.goto(server.url + "/")
+    links = page.locator(".fiches li")
+    assert links.count() == 19  # 18 régions + France
+    assert page.locator(f'a[href="/doc/{SLUG}"]').count() >= 1
+    assert page.locator('a[href="/doc/france"]').count() == 1
+
+
+def test_fiche_page_shows_title_and_sheets(page, server: ServerThread) -> None:  # type: ignore[no-untyped-def]
+    open_fiche(page, server)
+    assert NAME in page.locator("#doc-title").inner_text()
+    sheets = page.locator(".sheet")
+    count = sheets.count()
+    assert count >= 3
+    assert page.locator(".sheet-label").first.inner_text() == f"page 1 / {count}"
+    first = sheets.first
+    assert NAME in first.locator(".text-layer").inner_text()
+    # every sheet is an A4 page image actually decoded by the browser
+    assert page.evaluate(
+        "[...document.querySelectorAll('.sheet .page-img')].every(i => i.naturalWidth > 500)"
+    )
+    box = first.bounding_box()
+    assert box is not None and abs(box["height"] / box["width"] - 297 / 210) < 0.01
+    # running header / page number painted by WeasyPrint: in the text layer of page 2
+    assert f"page 2 / {count}" in sheets.nth(1).locator(".text-layer").inner_text()
+    # no error, no page-level JS error
+    assert page.locator("#preview-overlay").is_hidden()
+
+
+def test_template_edit_reloads_the_page(page, server: ServerThread, templates: Path) -> None:  # type: ignore[no-untyped-def]
+    opener = templates / "sections" / "opener.html"
+    original = opener.read_text(encoding="utf-8")
+    gen = open_fiche(page, server)
+    page.evaluate("window.__notReloaded = true")
+    try:
+        opener.write_text(
+            original.replace('<p class="kicker">', '<p class="kicker">PREVIEWMARK '),
+            encoding="utf-8",
+        )
+        page.wait_for_function(
+            "document.querySelector('.sheet .text-layer').innerText.includes('PREVIEWMARK')"
+        )
+        assert int(page.evaluate("document.body.dataset.generation")) > gen
+        assert page.evaluate("window.__notReloaded") is True  # swapped in place, scroll kept
+    finally:
+        opener.write_text(original, encoding="utf-8")
+    page.wait_for_function(
+        "!document.querySelector('.sheet .text-layer').innerText.includes('PREVIEWMARK')"
+    )
+
+
+def test_broken_template_shows_overlay_then_recovers(  # type: ignore[no-untyped-def]
+    page, server: ServerThread, templates: Path
+) -> None:
+    opener = templates / "sections" / "opener.html"
+    original = opener.read_text(encoding="utf-8")
+    open_fiche(page, server)
+    lines = original.splitlines(keepends=True)
+    try:
+        opener.write_text("".join([*lines[:2], "{{ broken( }}\n", *lines[2:]]), encoding="utf-8")
+        page.wait_for_selector("#preview-overlay:not([hidden])")
+        assert page.locator("#overlay-title").inner_text() == "Template error"
+        assert "templates/sections/opener.html:3" in page.locator("#overlay-where").inner_text()
+        assert page.locator(".sheet").count() >= 3  # last good pages stay underneath
+        status, _, _ = get(server, "/")
+        assert status == 200  # the server keeps running
+    finally:
+        opener.write_text(original, encoding="utf-8")
+    page.wait_for_selector("#preview-overlay", state="hidden")
+    page.wait_for_selector("body[data-state=ok]")
+    assert NAME in page.locator(".sheet .text-layer").first.inner_text()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/styles/../../etc/passwd",
+        "/styles/%2e%2e/%2e%2e/etc/passwd",
+        "/%2e%2e/%2e%2e/etc/passwd",
+        "/cache/figures/..%2f..%2fpyproject.toml",
+        "/_preview/..%2f..%2flayouts.yaml",
+        "/styles/.%2e/layouts.yaml",
+        "/data/territories.csv",
+        "/layouts.yaml",
+        "/reports/preview.py",
+        "/etc/passwd",
+    ],
+)
+def test_traversal_and_other_files_are_404(server: ServerThread, path: str) -> None:
+    status, body, _ = get(server, path)
+    assert status == 404, path
+    assert b"root:" not in body
+
+
+def test_project_assets_are_served(server: ServerThread) -> None:
+    assert get(server, "/styles/print.css")[0] == 200
+    assert get(server, "/_preview/preview.js")[0] == 200
+
+
+def test_pdf_on_demand_has_the_sheets_page_count(server: ServerThread) -> None:
+    import json
+
+    from pypdf import PdfReader
+
+    status, body, ctype = get(server, f"/api/doc/{SLUG}")
+    assert status == 200
+    sheets = len(json.loads(body)["pages"])
+    status, pdf, ctype = get(server, f"/pdf/{SLUG}.pdf")
+    assert status == 200 and ctype == "application/pdf" and pdf.startswith(b"%PDF")
+    assert len(PdfReader(io.BytesIO(pdf)).pages) == sheets
