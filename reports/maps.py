@@ -649,7 +649,15 @@ def _fill_units(
             nd.append(path)
     _collection(frame.ax, classed[0], classed[1], linewidth=linewidth, zorder=2)
     _collection(frame.ax, nd, fs.ND_COLOR, linewidth=linewidth, hatch=fs.ND_HATCH, zorder=2)
-    _collection(frame.ax, so_paths, fs.SO_COLOR, linewidth=linewidth, hatch=fs.SO_HATCH, zorder=2)
+    _collection(
+        frame.ax,
+        so_paths,
+        fs.SO_COLOR,
+        edgecolor="#b0b0b0",
+        linewidth=linewidth,
+        hatch=fs.SO_HATCH,
+        zorder=2,
+    )
     return {s for s, p in (("nd", nd), ("so", so_paths)) if p}
 
 
@@ -671,7 +679,15 @@ def _fill_regions(
             nd.append(path)
     _collection(frame.ax, classed_paths, classed_colors, linewidth=linewidth, zorder=2)
     _collection(frame.ax, nd, fs.ND_COLOR, linewidth=linewidth, hatch=fs.ND_HATCH, zorder=2)
-    _collection(frame.ax, so_paths, fs.SO_COLOR, linewidth=linewidth, hatch=fs.SO_HATCH, zorder=2)
+    _collection(
+        frame.ax,
+        so_paths,
+        fs.SO_COLOR,
+        edgecolor="#b0b0b0",
+        linewidth=linewidth,
+        hatch=fs.SO_HATCH,
+        zorder=2,
+    )
     return {s for s, p in (("nd", nd), ("so", so_paths)) if p}
 
 
@@ -1075,9 +1091,11 @@ def points_map(
     _base_for(frames, region_code)
     located = _located(points_df)
     pts = points_df[located]
+    counts = points_df[category].astype(str).value_counts()
+    draw_order = sorted(cats, key=lambda c: (-int(counts.get(c, 0)), cats.index(c)))
 
     def draw(fr: Frame, x: np.ndarray, y: np.ndarray, sub: pd.DataFrame) -> None:
-        for cat in cats:
+        for cat in draw_order:  # most numerous first, rare categories on top
             m = (sub[category].astype(str) == cat).to_numpy()
             st = styles[cat]
             fr.ax.scatter(
@@ -1096,7 +1114,6 @@ def points_map(
         _inset_labels(frames, layout)
     else:
         _scale_bar(frames[0].ax, frac=0.22)
-    counts = points_df[category].astype(str).value_counts()
     handles = [
         Line2D(
             [],
