@@ -86,6 +86,36 @@ def data_build(sources: Path | None) -> None:
 # --- atlas fiche ... (portrait fiches) — add the command here ------------------------------
 
 
+@main.command("fiche")
+@click.argument("region", required=False)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Output file (default: output/fiches/<slug>.pdf).",
+)
+@click.option("--html", "as_html", is_flag=True, help="Write the HTML given to WeasyPrint.")
+@click.option("--all", "all_", is_flag=True, help="Build the 19 fiches (18 régions + France).")
+def fiche(region: str | None, output: Path | None, as_html: bool, all_: bool) -> None:
+    """Portrait fiche of REGION (INSEE code, name or slug, or 'france')."""
+    import time
+
+    from reports.build import Session, build_fiche
+    from reports.errors import ConfigError
+
+    if not region and not all_:
+        raise ConfigError("give a REGION (e.g. 84, 'Bretagne', france) or --all")
+    if all_ and output:
+        raise ConfigError("--output cannot be used with --all (one file per fiche)")
+    session = Session.open()
+    targets = session.all_territories() if all_ else [session.territory(region or "")]
+    for territory in targets:
+        t0 = time.perf_counter()
+        path = build_fiche(session, territory, output, html=as_html)
+        click.echo(f"atlas: {territory.name} → {path} ({time.perf_counter() - t0:.1f} s)")
+
+
 # --- atlas build (full atlas PDF) — add the command here -----------------------------------
 
 

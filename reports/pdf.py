@@ -25,24 +25,27 @@ class FetchRefused(RenderError):
 
 def make_url_fetcher(paths: Paths, extra_roots: Iterable[Path] = ()):
     """A WeasyPrint URL fetcher limited to ``file:`` URLs under the project's allowed dirs."""
-    from weasyprint import default_url_fetcher
+    from weasyprint.urls import URLFetcher
 
     roots = [
         p.resolve() for p in (paths.templates, paths.styles, paths.data, paths.cache, *extra_roots)
     ]
 
-    def fetch(url: str, *args, **kwargs):
-        parsed = urlparse(url)
-        if parsed.scheme == "data":
-            return default_url_fetcher(url, *args, **kwargs)
-        if parsed.scheme != "file":
-            raise FetchRefused(f"refused to fetch {url!r}: only project files may be loaded")
-        target = Path(unquote(parsed.path)).resolve()
-        if not any(target == r or r in target.parents for r in roots):
-            raise FetchRefused(f"refused to fetch {target}: outside templates/styles/data/cache")
-        return default_url_fetcher(url, *args, **kwargs)
+    class ProjectFetcher(URLFetcher):
+        def fetch(self, url: str, headers=None):
+            parsed = urlparse(url)
+            if parsed.scheme == "data":
+                return super().fetch(url, headers)
+            if parsed.scheme != "file":
+                raise FetchRefused(f"refused to fetch {url!r}: only project files may be loaded")
+            target = Path(unquote(parsed.path)).resolve()
+            if not any(target == r or r in target.parents for r in roots):
+                raise FetchRefused(
+                    f"refused to fetch {target}: outside templates/styles/data/cache"
+                )
+            return super().fetch(url, headers)
 
-    return fetch
+    return ProjectFetcher(allowed_protocols={"file", "data"})
 
 
 class _Collect(logging.Handler):
