@@ -1,0 +1,850 @@
+"""The full atlas: ``atlas build`` → the ~250-page *Atlas régional de la culture*.
+
+Design (speed is part of it):
+
+* The atlas is cut into **units** rendered as separate WeasyPrint documents: the front matter
+  (cover, colophon, sommaire, avant-propos, mode d'emploi), the national chapter, the 18
+  regional chapters (each one is :func:`reports.context.build_chapter` with the *fiche*
+  sections, i.e. exactly the fiche of that région) and the annexes + back cover.
+* Units are built (HTML) and rendered (PDF) in parallel worker processes
+  (``ProcessPoolExecutor``, one per core); figures come from the content-hash cache of
+  :mod:`reports.assets`, so unchanged maps and charts are never redrawn.
+* Each unit is rendered with its first folio set by ``@page :first { counter-reset: page N }``.
+  Page counts (and the page of every anchor) do not depend on that offset, so they are cached
+  by a hash of the unit's offset-free HTML (``cache/atlas/pages.json``): a warm build knows
+  every offset up front and renders each unit once. A cold build lays units out once to learn
+  their page counts (without writing the PDF when the offset is only a guess) and renders
+  again the units whose offset was wrong.
+* Every chapter opens on a recto page: each chapter HTML ends with a "Notes" page which is
+  dropped after layout when the next unit would start on a recto anyway.
+* The unit PDFs are merged with pypdf; WeasyPrint's bookmarks (h1 = chapter, h2 = section)
+  are kept, metadata (title, author, language) is set once, and the result is written
+  atomically.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from reports import __version__
+from reports.build import STYLESHEETS, Session, doc_ctx, render_html
+from reports.context import ChapterCtx, DocCtx, FigureCtx, SectionCtx, build_chapter
+from reports.errors import ConfigError, RenderError
+from reports.paths import Paths
+from reports.pdf import atomic_write, render_document
+from reports.tables import Row, TableCtx
+from reports.territories import FRANCE, Territory
+
+ATLAS_STYLESHEETS = [*STYLESHEETS, "styles/atlas.css"]
+OFFSET_MARK = "<!--atlas:offset-->"
+BODY_MARK = "<!--atlas:body-->"
+BODY_END = "<!--atlas:/body-->"
+CACHE_VERSION = "1"
+FRONT, NATIONAL, ANNEXES = "front", "national", "annexes"
+#: page budget of ATLAS_SPEC §1, used as a first guess when nothing is cached
+BUDGET = {FRONT: 8, NATIONAL: 32, "metro": 12, "drom": 8, ANNEXES: 14}
+
+
+# --- parts of the atlas (layouts.yaml) ---------------------------------------------------------
+@dataclass(frozen=True)
+class Part:
+    id: str
+    title: str
+    template: str = ""  # front / back parts
+    chapter: str = ""  # "france" | "regions" for chapter parts
+    sections: tuple[str, ...] = ()
+    extras: tuple[dict, ...] = ()  # national chapter: map pages / rankings
+    options: dict[str, Any] = field(default_factory=dict)  # other keys, for the template
+
+
+def atlas_parts(session: Session) -> list[Part]:
+    spec = session.layouts.document("atlas")
+    parts: list[Part] = []
+    for raw in spec.parts:
+        pid = str(raw.get("id", ""))
+        where = f"{session.paths.layouts}:{raw.get('__line__', '?')}"
+        if "sections_from" in raw:
+            sections = session.layouts.document(str(raw["sections_from"])).sections
+        else:
+            sections = tuple(raw.get("sections") or spec.sections)
+        for sid in sections:
+            if sid not in session.layouts.sections:
+                raise ConfigError(f"atlas part {pid!r}: unknown section {sid!r}", where=where)
+        template = str(raw.get("template", ""))
+        if template and not (session.paths.templates / template).is_file():
+            raise ConfigError(f"atlas part {pid!r}: template {template!r} not found", where=where)
+        extras = tuple(
+            {k: v for k, v in e.items() if k != "__line__"} for e in raw.get("extras") or ()
+        )
+        parts.append(
+            Part(
+                id=pid,
+                title=str(raw.get("title", pid)),
+                template=template,
+                chapter=str(raw.get("chapter", "")),
+                sections=sections,
+                extras=extras,
+                options={
+                    k: v
+                    for k, v in raw.items()
+                    if k not in {"__line__", "id", "title", "template", "chapter", "sections",
+                                 "sections_from", "extras"}
+                },
+            )
+        )
+    return parts
+
+
+def _part(parts: list[Part], chapter: str) -> Part:
+    for p in parts:
+        if p.chapter == chapter:
+            return p
+    raise ConfigError(f"atlas document has no part with chapter: {chapter}")
+
+
+# --- national chapter extras: France maps by département, rankings of the 18 régions ---------
+def national_map(session: Session, ind: str, level: str = "departement") -> FigureCtx:
+    """Choropleth of France (metro frame + the five DROM insets) for one indicator."""
+    from reports import assets, figures, maps
+    from reports.present import unit_label
+
+    store, paths = session.store, session.paths
+    vals = store.level_values(ind, level)
+    classes = maps.national_breaks(vals.dropna().to_numpy())
+    decimals = int(store.meta.loc[ind, "decimals"])
+    path = assets.render(
+        maps.choropleth_france,
+        maps.load_layers(paths.geo).deps,
+        vals,
+        classes,
+        level=level,
+        legend_title=unit_label(store, ind),
+        so=figures.so_codes(store, ind, level),
+        decimals=decimals,
+        kind="choropleth",
+        cache_dir=paths.figures_cache,
+    )
+    scope = "par département" if level == "departement" else "par région"
+    if level == "departement":
+        alt = figures.describe_choropleth(store, ind, FRANCE)
+    else:
+        alt = f"Carte des 18 régions : {store.label(ind).lower()} ({unit_label(store, ind)})."
+    return FigureCtx(
+        id=f"N-{ind}",
+        title=f"{store.label(ind)} {scope}",
+        src=_src(path, paths),
+        alt=alt,
+        source=figures.source_line(store, (ind,)),
+        kind="map",
+        size="half",
+        path=str(path),
+    )
+
+
+def _src(path: Path, paths: Paths) -> str:
+    root = paths.root.resolve()
+    p = path.resolve()
+    return str(p.relative_to(root)) if root in p.parents else p.as_uri()
+
+
+def ranking_table(session: Session, tid: str, title: str, inds: list[str]) -> TableCtx:
+    """18 régions × indicators (value and rank), ordered by the first indicator's rank."""
+    from reports.present import format_value, rank_text, unit_label
+
+    store = session.store
+    regs = [t for t in session.all_territories() if not t.is_france]
+    values = {(i, r.code): store.get(i, "region", r.code) for i in inds for r in regs}
+
+    def order(r: Territory) -> tuple[int, str]:
+        v = values[(inds[0], r.code)]
+        return (v.rank if v.rank is not None else 99, r.code)
+
+    header = ["Région"]
+    for i in inds:
+        header += [f"{store.label(i)} ({unit_label(store, i)})", "Rang"]
+    rows = []
+    for r in sorted(regs, key=order):
+        cells = [r.name]
+        for i in inds:
+            v = values[(i, r.code)]
+            cells += [format_value(store, v), rank_text(v)]
+        rows.append(Row(cells, "drom" if r.kind == "drom" else ""))
+    for code, name in (("FRM", "France métropolitaine"), ("DROM", "DROM"), ("FR", "France")):
+        cells = [name]
+        for i in inds:
+            cells += [format_value(store, store.get(i, "france", code)), ""]
+        rows.append(Row(cells, "france"))
+    from reports.tables import _sources
+
+    return TableCtx(
+        id=tid,
+        title=title,
+        header=header,
+        rows=rows,
+        source=_sources(store, inds),
+        notes=["Rang : classement décroissant parmi les régions renseignées (n.d. exclus)."],
+    )
+
+
+def national_extras(session: Session, extras: Iterable[dict]) -> list[SectionCtx]:
+    out: list[SectionCtx] = []
+    for n, e in enumerate(extras, 1):
+        sec = SectionCtx(
+            id=str(e["id"]),
+            title=str(e["title"]),
+            template="atlas/national_section.html",
+            page=str(e.get("page", "map-full")),
+            intro=str(e.get("intro", "")),
+        )
+        for ind in e.get("maps") or ():
+            ind, _, level = str(ind).partition("@")
+            sec.figures.append(national_map(session, ind, level or "departement"))
+        if e.get("ranking"):
+            title = str(e.get("ranking_title", f"Classement des 18 régions — {sec.title}"))
+            sec.tables.append(ranking_table(session, f"R{n:02d}", title, list(e["ranking"])))
+        out.append(sec)
+    return out
+
+
+# --- chapters -------------------------------------------------------------------------------
+def chapter(session: Session, parts: list[Part], territory: Territory) -> ChapterCtx:
+    """A chapter: the fiche sections of ``territory`` (+ the national extras for France)."""
+    if territory.is_france:
+        part = _part(parts, "france")
+    else:
+        part = _part(parts, "regions")
+    ctx = build_chapter(
+        session.store, session.layouts, part.sections, territory, session.paths
+    )
+    if territory.is_france:
+        ctx.title = "France entière"
+        ctx.running_title = "France entière"
+        ctx.anchor = "ch-national"
+        extra = national_extras(session, part.extras)
+        notes_at = next(
+            (i for i, s in enumerate(ctx.sections) if s.template == "sections/notes.html"),
+            len(ctx.sections),
+        )
+        ctx.sections[notes_at:notes_at] = extra
+    return ctx
+
+
+# --- units ----------------------------------------------------------------------------------
+@dataclass
+class Unit:
+    id: str  # front | national | <région code> | annexes
+    title: str
+    anchor: str
+    kind: str  # front | chapter | annexes
+    territory: Territory | None = None
+    html: str = ""
+    key: str = ""  # hash of the offset-free HTML
+    pages: int = 0  # content pages (without the pad page)
+    anchors: dict[str, int] = field(default_factory=dict)  # anchor → page index in unit
+    known: str = ""  # "hash" | "actual" | "stale" | "" (budget guess)
+    start: int = 0
+    pad: bool = False
+    rendered: tuple[str, int] | None = None  # (key, start) of the written PDF
+    pdf: Path | None = None
+    seconds: float = 0.0
+
+
+def _units(session: Session) -> list[Unit]:
+    units = [Unit(FRONT, "Pages liminaires", "front", "front")]
+    units.append(Unit(NATIONAL, "France entière", "ch-national", "chapter", FRANCE))
+    for t in session.all_territories():
+        if not t.is_france:
+            units.append(Unit(t.code, t.name, f"ch-{t.slug}", "chapter", t))
+    units.append(Unit(ANNEXES, "Annexes", "annexes", "annexes"))
+    return units
+
+
+def _budget(u: Unit) -> int:
+    if u.territory is None:
+        return BUDGET[u.id]
+    return BUDGET[NATIONAL] if u.territory.is_france else BUDGET[u.territory.kind]
+
+
+def atlas_doc(session: Session, parts: list[dict[str, Any]], **extra: Any) -> DocCtx:
+    spec = session.layouts.document("atlas")
+    doc = doc_ctx(session, "atlas", spec.title, [])
+    doc.stylesheets = list(ATLAS_STYLESHEETS)
+    doc.extra = {"parts": parts, **extra}
+    return doc
+
+
+def unit_html(session: Session, parts: list[dict[str, Any]], **extra: Any) -> str:
+    return render_html(session, "atlas.html", atlas_doc(session, parts, **extra))
+
+
+def chapter_part(ctx: ChapterCtx) -> dict[str, Any]:
+    return {"kind": "chapter", "chapter": ctx}
+
+
+@dataclass
+class Plan:
+    """What the front matter and the annexes print: starts and pages of everything."""
+
+    entries: list[dict[str, Any]]  # sommaire lines
+    maps: list[dict[str, Any]]  # annex: list of maps
+    figures: list[dict[str, Any]]  # annex: list of charts and tables
+    html_mode: bool = False  # single HTML: pages by target-counter()
+    cover: FigureCtx | None = None
+    vintages: str = ""
+    licences: list[str] = field(default_factory=list)
+    n_indicators: int = 0
+
+
+def _template_parts(atlas: list[Part], back: bool) -> list[dict[str, Any]]:
+    """Front matter parts (before the first chapter) or back parts (after the last one)."""
+    chapter_at = [i for i, p in enumerate(atlas) if p.chapter]
+    first, last = (chapter_at[0], chapter_at[-1]) if chapter_at else (len(atlas), len(atlas))
+    chosen = atlas[last + 1 :] if back else atlas[:first]
+    return [
+        {"kind": "part", "id": p.id, "title": p.title, "template": p.template, **p.options}
+        for p in chosen
+        if p.template
+    ]
+
+
+def _front_parts(atlas: list[Part]) -> list[dict[str, Any]]:
+    return _template_parts(atlas, back=False)
+
+
+def _back_parts(atlas: list[Part]) -> list[dict[str, Any]]:
+    return _template_parts(atlas, back=True)
+
+
+def annex_context(session: Session) -> dict[str, Any]:
+    """Sources & definitions from indicator_meta.csv, grouped by theme."""
+    meta = session.store.meta
+    themes = {
+        "contexte": "Contexte socio-démographique",
+        "offre": "Offre culturelle",
+        "frequentation": "Fréquentation",
+        "depenses": "Dépenses publiques de la culture",
+        "emploi": "Emploi et entreprises culturels",
+    }
+    groups: dict[str, list[dict[str, str]]] = {}
+    sources: dict[str, dict[str, Any]] = {}
+    for _, m in meta.iterrows():
+        theme = themes.get(str(m["theme"]), str(m["theme"]).capitalize())
+        groups.setdefault(theme, []).append(
+            {
+                "id": str(m["id"]),
+                "label": str(m["label"]),
+                "definition": str(m["definition"]),
+                "unit": str(m["unit"]),
+                "vintage": str(m["vintage"]),
+            }
+        )
+        s = sources.setdefault(
+            str(m["source"]),
+            {"source": str(m["source"]), "vintages": set(), "licence": str(m["licence"]), "ids": []},
+        )
+        s["vintages"].add(str(m["vintage"]))
+        s["ids"].append(str(m["id"]))
+    src_list = [
+        {
+            "source": s["source"],
+            "vintage": ", ".join(sorted(v for v in s["vintages"] if v and v != "nan")),
+            "licence": s["licence"],
+            "ids": _compact_ids(s["ids"]),
+        }
+        for s in sources.values()
+    ]
+    return {"definitions": groups, "sources": src_list}
+
+
+def _compact_ids(ids: list[str]) -> str:
+    base = list(dict.fromkeys(i.split(".")[0].split("_")[0] for i in ids))
+    return ", ".join(base)
+
+
+# --- worker processes -------------------------------------------------------------------------
+_SESSION: Session | None = None
+_PARTS: list[Part] = []
+
+
+def _init_worker(root: str, data: str | None, cache: str | None) -> None:
+    global _SESSION, _PARTS
+    import matplotlib
+
+    matplotlib.use("Agg")
+    if data:
+        os.environ["ATLAS_DATA"] = data
+    if cache:
+        os.environ["ATLAS_CACHE"] = cache
+    _SESSION = Session.open(Paths(root=Path(root)))
+    _PARTS = atlas_parts(_SESSION)
+
+
+def _session() -> Session:
+    assert _SESSION is not None, "worker not initialised"
+    return _SESSION
+
+
+def task_chapter_html(unit_id: str) -> tuple[str, str, dict[str, Any]]:
+    """Worker: the offset-free HTML of one chapter, plus its figure list for the annexes."""
+    session = _session()
+    territory = FRANCE if unit_id == NATIONAL else session.territory(unit_id)
+    ctx = chapter(session, _PARTS, territory)
+    html = unit_html(
+        session, [chapter_part(ctx)], offset_mark=True, pad=True, running=ctx.running_title
+    )
+    figs = {
+        "chapter": ctx.title,
+        "anchor": ctx.anchor,
+        "figures": [
+            {"id": f.id, "title": f.title, "kind": f.kind, "anchor": f"{ctx.anchor}-{f.id}"}
+            for s in ctx.sections
+            for f in s.figures
+        ],
+        "tables": [
+            {"id": t.id, "title": t.title, "anchor": f"{ctx.anchor}-{t.id}"}
+            for s in ctx.sections
+            for t in s.tables
+        ],
+        "sections": [{"title": s.title, "anchor": f"{ctx.anchor}-{s.id}"} for s in ctx.sections],
+    }
+    return unit_id, html, figs
+
+
+@dataclass
+class RenderResult:
+    unit_id: str
+    pages: int  # content pages (pad page excluded)
+    anchors: dict[str, int]
+    pad: bool
+    pdf: str | None
+    seconds: float
+
+
+def task_render(
+    unit_id: str, html: str, start: int, pad_allowed: bool, out: str | None, root: str
+) -> RenderResult:
+    """Worker: lay out one unit starting at folio ``start``; write its PDF if ``out``.
+
+    The HTML ends with a "Notes" page (when ``pad_allowed``) that is kept only when the
+    next unit would otherwise start on a verso page.
+    """
+    t0 = time.perf_counter()
+    paths = Paths(root=Path(root))
+    page_css = f"<style>@page :first {{ counter-reset: page {start}; }}</style>"
+    text = html.replace(OFFSET_MARK, page_css, 1)
+    document = render_document(text, paths, base_url=paths.root)
+    n = len(document.pages)
+    content = n - 1 if pad_allowed else n
+    anchors: dict[str, int] = {}
+    for i, page in enumerate(document.pages[:content]):
+        for name in page.anchors:
+            anchors.setdefault(name, i)
+    pad = pad_allowed and (start + content) % 2 == 0
+    if pad_allowed and not pad:
+        document = document.copy(document.pages[:content])
+    if out:
+        document.write_pdf(out)
+    return RenderResult(unit_id, content, anchors, pad, out, time.perf_counter() - t0)
+
+
+# --- page-count cache -------------------------------------------------------------------------
+class PageCache:
+    """Content hash → (pages, anchors); unit id → last (pages, anchors) as a guess."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.data: dict[str, Any] = {"version": CACHE_VERSION, "by_hash": {}, "by_unit": {}}
+        if path.is_file():
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+                if data.get("version") == CACHE_VERSION:
+                    self.data = data
+            except (OSError, ValueError):
+                pass
+
+    def lookup(self, u: Unit) -> None:
+        hit = self.data["by_hash"].get(u.key)
+        if hit:
+            u.pages, u.anchors, u.known = hit["pages"], hit["anchors"], "hash"
+            return
+        stale = self.data["by_unit"].get(u.id)
+        if stale:
+            u.pages, u.anchors, u.known = stale["pages"], stale["anchors"], "stale"
+        else:
+            u.pages, u.anchors, u.known = _budget(u), {}, ""
+
+    def store(self, u: Unit) -> None:
+        entry = {"pages": u.pages, "anchors": u.anchors}
+        self.data["by_hash"][u.key] = entry
+        self.data["by_unit"][u.id] = entry
+
+    def save(self) -> None:
+        by_hash = self.data["by_hash"]
+        if len(by_hash) > 400:  # keep the cache small: drop the oldest entries
+            for k in list(by_hash)[: len(by_hash) - 400]:
+                del by_hash[k]
+        text = json.dumps(self.data, ensure_ascii=False, sort_keys=False)
+        atomic_write(self.path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def _hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
+
+
+# --- progress ---------------------------------------------------------------------------------
+class Progress:
+    """One bar per unit on a terminal (rich); nothing when stderr is not a TTY."""
+
+    def __init__(self, units: list[Unit], enabled: bool | None = None) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, TextColumn, TimeElapsedColumn
+        from rich.progress import Progress as RichProgress
+
+        console = Console(stderr=True)
+        self.enabled = console.is_terminal if enabled is None else enabled
+        self.bar = RichProgress(
+            TextColumn("{task.description:<28}"),
+            BarColumn(bar_width=24),
+            TextColumn("{task.fields[state]}"),
+            TimeElapsedColumn(),
+            console=console,
+            disable=not self.enabled,
+            transient=False,
+        )
+        self.tasks = {u.id: self.bar.add_task(u.title, total=3, state="en attente") for u in units}
+
+    def __enter__(self) -> Progress:
+        self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.bar.__exit__(*exc)
+
+    def step(self, unit_id: str, state: str, advance: float = 1, done: bool = False) -> None:
+        task = self.tasks[unit_id]
+        if done:
+            self.bar.update(task, completed=3, state=state)
+        else:
+            self.bar.update(task, advance=advance, state=state)
+
+
+# --- orchestration ----------------------------------------------------------------------------
+@dataclass
+class AtlasReport:
+    path: Path
+    pages: int
+    seconds: float
+    passes: int
+    renders: int
+    units: list[Unit]
+
+
+def _layout(units: list[Unit]) -> None:
+    """Starts and pads from the current page counts (every chapter starts recto)."""
+    page = 1
+    for i, u in enumerate(units):
+        u.start = page
+        page += u.pages
+        nxt = units[i + 1] if i + 1 < len(units) else None
+        u.pad = nxt is not None and nxt.kind == "chapter" and page % 2 == 0
+        if u.pad:
+            page += 1
+
+
+def _plan(session: Session, units: list[Unit], figs: dict[str, dict[str, Any]]) -> Plan:
+    by_id = {u.id: u for u in units}
+
+    def folio(unit: Unit, anchor: str) -> int | None:
+        idx = unit.anchors.get(anchor)
+        return None if idx is None else unit.start + idx
+
+    entries: list[dict[str, Any]] = []
+    front = by_id[FRONT]
+    for anchor, title in (("avant-propos", "Avant-propos"), ("mode-emploi", "Mode d'emploi")):
+        entries.append({"level": 1, "title": title, "page": folio(front, anchor) or 0,
+                        "anchor": anchor})
+    for u in units:
+        if u.kind != "chapter":
+            continue
+        info = figs[u.id]
+        entries.append({"level": 1, "title": info["chapter"], "page": u.start,
+                        "anchor": u.anchor, "kind": u.territory.kind if u.territory else ""})
+        if u.id == NATIONAL:
+            for s in info["sections"]:
+                entries.append({"level": 2, "title": s["title"],
+                                "page": folio(u, s["anchor"]) or u.start, "anchor": s["anchor"]})
+    ann = by_id[ANNEXES]
+    entries.append({"level": 1, "title": "Annexes", "page": ann.start, "anchor": "annexes"})
+    for anchor, title in ANNEX_SECTIONS:
+        entries.append({"level": 2, "title": title, "page": folio(ann, anchor) or ann.start,
+                        "anchor": anchor})
+    maps, charts = [], []
+    for u in units:
+        if u.kind != "chapter":
+            continue
+        info = figs[u.id]
+        m = [dict(f, page=folio(u, f["anchor"]) or 0) for f in info["figures"] if f["kind"] == "map"]
+        c = [dict(f, page=folio(u, f["anchor"]) or 0) for f in info["figures"] if f["kind"] != "map"]
+        t = [dict(f, page=folio(u, f["anchor"]) or 0) for f in info["tables"]]
+        maps.append({"chapter": info["chapter"], "items": m})
+        charts.append({"chapter": info["chapter"], "items": c + t})
+    return Plan(entries, maps, charts, **_static_plan(session))
+
+
+_STATIC: dict[str, Any] = {}
+
+
+def _static_plan(session: Session) -> dict[str, Any]:
+    """Cover map, vintages and licences (the same for every pass)."""
+    if not _STATIC:
+        from reports import figures
+
+        meta = session.store.meta
+        vintages = sorted({str(v) for v in meta["vintage"] if str(v) and str(v) != "nan"})
+        licences = sorted({str(v) for v in meta["licence"] if str(v) and str(v) != "nan"})
+        _STATIC.update(
+            cover=figures.figure_context("M01", session.store, FRANCE, session.paths),
+            vintages=", ".join(vintages),
+            licences=licences,
+            n_indicators=len(meta),
+        )
+    return dict(_STATIC)
+
+
+ANNEX_SECTIONS = (
+    ("annexe-sources", "Sources et définitions"),
+    ("annexe-methodologie", "Méthodologie"),
+    ("annexe-cartes", "Liste des cartes"),
+    ("annexe-figures", "Liste des graphiques et tableaux"),
+    ("annexe-sigles", "Sigles et abréviations"),
+)
+
+
+def _front_html(session: Session, atlas: list[Part], plan: Plan) -> str:
+    return unit_html(
+        session,
+        _front_parts(atlas),
+        offset_mark=True,
+        pad=False,
+        running="",
+        plan=plan,
+        settings=_settings(session),
+    )
+
+
+def _annex_html(session: Session, atlas: list[Part], plan: Plan) -> str:
+    return unit_html(
+        session,
+        _back_parts(atlas),
+        offset_mark=True,
+        pad=False,
+        running="Annexes",
+        plan=plan,
+        annex=annex_context(session),
+        settings=_settings(session),
+    )
+
+
+def _settings(session: Session) -> dict[str, Any]:
+    s = dict(session.layouts.settings)
+    s.setdefault("year", "2026")
+    return s
+
+
+def build_atlas(
+    session: Session | None = None,
+    out: Path | None = None,
+    *,
+    html: bool = False,
+    workers: int | None = None,
+    progress: bool | None = None,
+    log: Callable[[str], None] | None = None,
+) -> AtlasReport:
+    """Build the atlas PDF (or, with ``html=True``, the whole atlas as one HTML file)."""
+    t0 = time.perf_counter()
+    session = session or Session.open()
+    paths = session.paths
+    target = out or paths.output / ("atlas.html" if html else "atlas.pdf")
+    atlas = atlas_parts(session)
+    units = _units(session)
+    workers = max(1, workers or os.cpu_count() or 1)
+    cache = PageCache(paths.cache / "atlas" / "pages.json")
+    figs: dict[str, dict[str, Any]] = {}
+    renders = 0
+    passes = 0
+    initargs = (
+        str(paths.root),
+        os.environ.get("ATLAS_DATA"),
+        os.environ.get("ATLAS_CACHE"),
+    )
+    with (
+        Progress(units, progress) as bar,
+        ProcessPoolExecutor(workers, initializer=_init_worker, initargs=initargs) as pool,
+    ):
+        # 1. chapter HTML (figures drawn or fetched from the cache) in parallel
+        chapter_units = [u for u in units if u.kind == "chapter"]
+        futures = {pool.submit(task_chapter_html, u.id): u for u in chapter_units}
+        by_id = {u.id: u for u in units}
+        for fut in _as_completed(futures):
+            uid, text, info = fut.result()
+            u = by_id[uid]
+            u.html, u.key, figs[uid] = text, _hash(text), info
+            cache.lookup(u)
+            bar.step(uid, "HTML prêt")
+        if html:
+            text = _single_html(session, atlas, units, figs)
+            atomic_write(target, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+            for u in units:
+                bar.step(u.id, "écrit", done=True)
+            return AtlasReport(target, 0, time.perf_counter() - t0, 0, 0, units)
+
+        # 2. lay out / render until every offset is right
+        tmpdir = Path(tempfile.mkdtemp(prefix="atlas-", dir=paths.cache))
+        try:
+            for _ in range(5):
+                passes += 1
+                _layout(units)
+                plan = _plan(session, units, figs)
+                for u, text in (
+                    (by_id[FRONT], _front_html(session, atlas, plan)),
+                    (by_id[ANNEXES], _annex_html(session, atlas, plan)),
+                ):
+                    key = _hash(_strip_numbers(text))
+                    if key != u.key or not u.html:
+                        u.key = key
+                        cache.lookup(u)
+                    u.html = text
+                todo = [u for u in units if u.rendered != (_hash(u.html), u.start)]
+                if not todo:
+                    break
+                certain = _certain(units)
+                futs: dict[Future, Unit] = {}
+                for u in sorted(todo, key=lambda x: -x.pages):
+                    write = u.id in certain
+                    pdf = str(tmpdir / f"{u.id}-{u.start}.pdf") if write else None
+                    fut = pool.submit(
+                        task_render, u.id, u.html, u.start, u.kind == "chapter", pdf,
+                        str(paths.root),
+                    )
+                    futs[fut] = u
+                for fut in _as_completed(futs):
+                    res: RenderResult = fut.result()
+                    u = futs[fut]
+                    renders += 1
+                    u.pages, u.anchors, u.known = res.pages, res.anchors, "actual"
+                    u.seconds += res.seconds
+                    cache.store(u)
+                    if res.pdf:
+                        u.pdf, u.pad = Path(res.pdf), res.pad
+                        u.rendered = (_hash(u.html), u.start)
+                        bar.step(u.id, f"{u.pages} p. (p. {u.start})", done=True)
+                    else:
+                        bar.step(u.id, f"{u.pages} p., mise en page", advance=1)
+                # a unit written with a start that later proved wrong is re-rendered
+                _layout(units)
+                for u in units:
+                    if u.rendered and u.rendered[1] != u.start:
+                        u.rendered = None
+            else:
+                raise RenderError("atlas pagination did not converge")
+            cache.save()
+            total = _merge(session, units, target)
+        finally:
+            for f in tmpdir.glob("*"):
+                f.unlink(missing_ok=True)
+            tmpdir.rmdir()
+    if log:
+        log(f"{passes} passes, {renders} renders")
+    return AtlasReport(target, total, time.perf_counter() - t0, passes, renders, units)
+
+
+def _strip_numbers(text: str) -> str:
+    """Front / annex HTML without page numbers: its page count does not depend on them."""
+    import re
+
+    return re.sub(r'data-page="\d+">\d+<', 'data-page="">0<', text)
+
+
+def _certain(units: list[Unit]) -> set[str]:
+    """Units whose start is reliable (every earlier page count known, or guessed from the
+    last build): they are written; the others are only laid out."""
+    out: set[str] = set()
+    ok = True
+    for u in units:
+        if ok:
+            out.add(u.id)
+        ok = ok and u.known in {"hash", "actual", "stale"}
+    return out
+
+
+def _as_completed(futures: dict[Future, Any]) -> Iterable[Future]:
+    return as_completed(futures)
+
+
+def _merge(session: Session, units: list[Unit], target: Path) -> int:
+    from pypdf import PdfWriter
+    from pypdf.generic import NameObject, TextStringObject
+
+    writer = PdfWriter()
+    for u in units:
+        assert u.pdf is not None
+        writer.append(str(u.pdf), import_outline=True)
+    spec = session.layouts.document("atlas")
+    writer.add_metadata(
+        {
+            "/Title": f"{spec.title} — {session.setting('edition')}",
+            "/Author": session.setting("author"),
+            "/Subject": "Statistiques culturelles régionales",
+            "/Creator": f"atlas (reports {__version__})",
+            "/Producer": "WeasyPrint + pypdf",
+        }
+    )
+    writer._root_object[NameObject("/Lang")] = TextStringObject("fr")
+    n = len(writer.pages)
+    atomic_write(target, lambda tmp: _write(writer, tmp))
+    return n
+
+
+def _write(writer: Any, tmp: Path) -> None:
+    with tmp.open("wb") as fh:
+        writer.write(fh)
+
+
+def _body(text: str) -> str:
+    """Inner body of a unit's HTML, without its pad page."""
+    import re
+
+    inner = text.split(BODY_MARK, 1)[1].split(BODY_END, 1)[0]
+    return re.sub(r"<!--atlas:pad-->.*?<!--atlas:/pad-->", "", inner, flags=re.S)
+
+
+def _single_html(
+    session: Session, atlas: list[Part], units: list[Unit], figs: dict[str, dict[str, Any]]
+) -> str:
+    """The whole atlas as one HTML document (sommaire by ``target-counter``)."""
+    plan = _plan(session, units, figs)
+    plan.html_mode = True
+    front = unit_html(
+        session,
+        _front_parts(atlas),
+        offset_mark=False,
+        pad=False,
+        running="",
+        plan=plan,
+        settings=_settings(session),
+    )
+    bodies = [_body(u.html) for u in units if u.kind == "chapter"]
+    bodies.append(_body(_annex_html(session, atlas, plan)))
+    head, tail = front.split(BODY_END, 1)
+    return head + "\n".join(bodies) + BODY_END + tail
+
+
