@@ -6,6 +6,8 @@ fiche of that région.
 
 from __future__ import annotations
 
+import hashlib
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,11 +89,33 @@ def build_fiche(
     target = out or default_fiche_path(session, territory, html)
     if html:
         return atomic_write(target, lambda tmp: tmp.write_text(text, encoding="utf-8"))
-    document = render_document(text, session.paths, base_url=session.paths.root)
-    return write_pdf(
-        document, target, **pdf_options(session, title=f"Portrait culturel — {territory.name}")
-    )
+    return html_to_pdf(session, text, target, pdf_options(session))
 
 
-def pdf_options(session: Session, title: str) -> dict:
+def pdf_options(session: Session) -> dict:
     return {}
+
+
+def pdf_cache_key(session: Session, html: str, options: dict) -> str:
+    """Content hash of everything that shapes the PDF: the HTML, the stylesheets and fonts,
+    the engine version and options (figure files are content-named, so the HTML covers them).
+    """
+    import weasyprint
+
+    h = hashlib.sha256()
+    h.update(html.encode("utf-8"))
+    for path in sorted(session.paths.styles.rglob("*")):
+        if path.is_file():
+            h.update(path.name.encode())
+            h.update(path.read_bytes())
+    h.update(f"{weasyprint.__version__}|{__version__}|{sorted(options.items())!r}".encode())
+    return h.hexdigest()[:32]
+
+
+def html_to_pdf(session: Session, html: str, target: Path, options: dict) -> Path:
+    """Render ``html`` to ``target``; an identical input reuses the cached PDF bytes."""
+    cached = session.paths.cache / "pdf" / f"{pdf_cache_key(session, html, options)}.pdf"
+    if not cached.is_file():
+        document = render_document(html, session.paths, base_url=session.paths.root)
+        write_pdf(document, cached, **options)
+    return atomic_write(target, lambda tmp: shutil.copyfile(cached, tmp))

@@ -90,8 +90,29 @@ class Store:
         return df
 
     @cached_property
-    def _index(self) -> dict[tuple[str, str, str], pd.DataFrame]:
-        return {k: g for k, g in self.indicators.groupby(["indicator", "level", "code"])}
+    def _index(self) -> dict[tuple[str, str, str], list[Value]]:
+        """(indicator, level, code) → values sorted by year; plain objects (fast look-ups)."""
+        index: dict[tuple[str, str, str], list[Value]] = {}
+        df = self.indicators
+        has_rank = "rank" in df.columns
+        for r in df.itertuples(index=False):
+            rank = _clean(r.rank) if has_rank else None
+            rank_of = _clean(r.rank_of) if has_rank else None
+            v = Value(
+                indicator=r.indicator,
+                level=r.level,
+                code=r.code,
+                year=None if pd.isna(r.year) else int(r.year),
+                value=_clean(r.value),
+                status=str(r.status or ""),
+                note=str(r.note or ""),
+                rank=int(rank) if rank is not None else None,
+                rank_of=int(rank_of) if rank_of is not None else None,
+            )
+            index.setdefault((r.indicator, r.level, r.code), []).append(v)
+        for values in index.values():
+            values.sort(key=lambda v: v.year or 0)
+        return index
 
     @cached_property
     def meta(self) -> pd.DataFrame:
@@ -127,7 +148,7 @@ class Store:
         return gpd.read_file(path)
 
     # --- look-ups -----------------------------------------------------------------------
-    def rows(self, indicator: str, level: str, code: str) -> pd.DataFrame:
+    def rows(self, indicator: str, level: str, code: str) -> list[Value]:
         try:
             return self._index[(indicator, level, code)]
         except KeyError:
@@ -139,27 +160,15 @@ class Store:
 
     def get(self, indicator: str, level: str, code: str, year: int | None = None) -> Value:
         """The value of ``year``, or of the latest year when ``year`` is None."""
-        g = self.rows(indicator, level, code)
-        if year is not None:
-            g = g[g["year"] == year]
-            if g.empty:
-                raise DataError(
-                    f"no {year} value for {indicator!r} at {level} {code!r}",
-                    where=str(self.dir / "indicators.csv"),
-                )
-        r = g.sort_values("year").iloc[-1]
-        rank = _clean(r.get("rank"))
-        rank_of = _clean(r.get("rank_of"))
-        return Value(
-            indicator=indicator,
-            level=level,
-            code=code,
-            year=int(r["year"]) if not pd.isna(r["year"]) else None,
-            value=_clean(r["value"]),
-            status=str(r["status"] or ""),
-            note=str(r["note"] or ""),
-            rank=int(rank) if rank is not None else None,
-            rank_of=int(rank_of) if rank_of is not None else None,
+        values = self.rows(indicator, level, code)
+        if year is None:
+            return values[-1]
+        for v in values:
+            if v.year == year:
+                return v
+        raise DataError(
+            f"no {year} value for {indicator!r} at {level} {code!r}",
+            where=str(self.dir / "indicators.csv"),
         )
 
     def value(self, indicator: str, level: str, code: str, year: int | None = None) -> float | None:
@@ -167,8 +176,12 @@ class Store:
 
     def series(self, indicator: str, level: str, code: str) -> pd.Series:
         """Values by year (NaN where n.d.), sorted by year."""
-        g = self.rows(indicator, level, code).sort_values("year")
-        return pd.Series(g["value"].to_numpy(dtype=float), index=g["year"].astype(int).to_numpy())
+        values = self.rows(indicator, level, code)
+        return pd.Series(
+            [float("nan") if v.value is None else v.value for v in values],
+            index=[v.year for v in values],
+            dtype=float,
+        )
 
     def level_values(self, indicator: str, level: str, year: int | None = None) -> pd.Series:
         """All codes of ``level`` → value (NaN where n.d.), for maps and rankings."""

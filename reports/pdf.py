@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import logging
 import os
+import struct
 import tempfile
 from collections.abc import Iterable
+from functools import cache
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -48,6 +50,53 @@ def make_url_fetcher(paths: Paths, extra_roots: Iterable[Path] = ()):
     return ProjectFetcher(allowed_protocols={"file", "data"})
 
 
+def _png_idat(data: bytes) -> bytes | None:
+    """Concatenated IDAT payload of an 8-bit RGB, non-interlaced PNG, else None."""
+    if data[:8] != b"\x89PNG\r\n\x1a\n":
+        return None
+    pos, chunks = 8, []
+    while pos + 8 <= len(data):
+        (length,) = struct.unpack("!I", data[pos : pos + 4])
+        kind = data[pos + 4 : pos + 8]
+        body = data[pos + 8 : pos + 8 + length]
+        if kind == b"IHDR":
+            bit_depth, colour_type, interlace = body[8], body[9], body[12]
+            if bit_depth != 8 or colour_type != 2 or interlace != 0:
+                return None
+        elif kind == b"IDAT":
+            chunks.append(body)
+        pos += 12 + length
+    return b"".join(chunks) or None
+
+
+@cache
+def install_png_passthrough() -> None:
+    """Let WeasyPrint embed our opaque RGB PNG figures without re-encoding them.
+
+    WeasyPrint decodes each PNG and compresses it again to extract its IDAT data (1 s per
+    fiche). For 8-bit RGB non-interlaced PNGs — what :mod:`reports.assets` writes — the IDAT
+    stream of the file is already exactly what the PDF needs (FlateDecode, PNG predictors),
+    so it is taken straight from the file. Any other image goes through WeasyPrint's code.
+    """
+    from weasyprint.images import RasterImage
+
+    original = RasterImage._get_png_data
+
+    def get_png_data(pillow_image):
+        fp = getattr(pillow_image, "fp", None)
+        if pillow_image.format == "PNG" and pillow_image.mode == "RGB" and fp is not None:
+            try:
+                data = fp.getvalue()
+            except AttributeError:
+                data = None
+            idat = _png_idat(data) if data else None
+            if idat is not None:
+                return idat
+        return original(pillow_image)
+
+    RasterImage._get_png_data = staticmethod(get_png_data)
+
+
 class _Collect(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.WARNING)
@@ -69,6 +118,7 @@ def render_document(
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
 
+    install_png_passthrough()
     fonts = FontConfiguration()
     fetcher = make_url_fetcher(paths)
     css = [CSS(filename=str(s), font_config=fonts, url_fetcher=fetcher) for s in stylesheets]
