@@ -119,4 +119,30 @@ def fiche(region: str | None, output: Path | None, as_html: bool, all_: bool) ->
 # --- atlas build (full atlas PDF) — add the command here -----------------------------------
 
 
+@main.command("build")
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Output file (default: output/atlas.pdf, or output/atlas.html with --html).",
+)
+@click.option("--html", "html", is_flag=True, help="Write the whole atlas as one HTML file.")
+@click.option("--workers", "-j", type=int, default=None, help="Worker processes (default: cores).")
+def atlas_build(output: Path | None, html: bool, workers: int | None) -> None:
+    """Build the full atlas (PDF, chapters rendered in parallel)."""
+    from reports.atlas import build_atlas
+
+    report = build_atlas(out=output, html=html, workers=workers)
+    if html:
+        click.echo(f"atlas: HTML written in {report.seconds:.1f} s → {report.path}")
+    else:
+        click.echo(
+            f"atlas: {report.pages} pages in {report.seconds:.1f} s "
+            f"({report.passes} pass(es), {report.renders} renders) → {report.path}"
+        )
+
+
+
 # --- atlas preview (live preview server) — add the command here ----------------------------
