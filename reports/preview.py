@@ -160,7 +160,7 @@ class Rendered:
     generation: int
     title: str
     html: str
-    pdf: bytes
+    document: Any  # the laid-out WeasyPrint Document: pages are painted on demand
     pages: list[PageInfo]
     warnings: list[Problem]
     timings: dict[str, float]
@@ -254,7 +254,9 @@ class Preview:
         self._entries: list[DocEntry] | None = None
         self._states: dict[str, DocState] = {}
         self._inflight: dict[str, tuple[int, asyncio.Future[DocState]]] = {}
-        self._pdfs: _LRU = _LRU(12)  # (slug, generation) -> pdf bytes
+        self._docs: _LRU = _LRU(4)  # (slug, generation) -> laid-out Document
+        self._page_pdfs: _LRU = _LRU(200)  # (slug, generation, page) -> one-page PDF bytes
+        self._contexts: dict[str, Any] = {}  # slug -> DocCtx, valid until data/layouts change
         self._pngs: _LRU = _LRU(400)  # (slug, generation, page, dpi) -> png bytes
         self._raster = asyncio.Semaphore(max(1, os.cpu_count() or 1))
         self._listeners: set[asyncio.Queue[dict[str, Any]]] = set()
@@ -294,6 +296,7 @@ class Preview:
         if self._session_stale:
             self._session_stale = False
             self._entries = None
+            self._contexts.clear()
             try:
                 self._session = Session.open(self.paths)
                 self._session_error = None
@@ -335,7 +338,13 @@ class Preview:
 
         session = self._ensure_session()
         if entry.kind == "fiche":
-            return build.fiche_html(session, session.territory(entry.key))
+            # = build.fiche_html(session, territory), with the context (data, figures) kept
+            # while only templates or styles change: a template edit re-renders Jinja only.
+            doc = self._contexts.get(entry.slug)
+            if doc is None:
+                doc = build.fiche_doc(session, session.territory(entry.key))
+                self._contexts[entry.slug] = doc
+            return build.render_html(session, "fiche.html", doc)
         if entry.kind == "chapter":
             return build.chapter_html(session, session.territory(entry.key))  # type: ignore[attr-defined]
         return build.atlas_html(session)  # type: ignore[attr-defined]
@@ -385,21 +394,32 @@ class Preview:
             Problem(self.short(m) or m, kind="warning") for m in messages if m not in known
         ]
         t2 = time.perf_counter()
-        pdf = document.write_pdf()
-        t3 = time.perf_counter()
         pages = [page_info(p) for p in document.pages]
-        t4 = time.perf_counter()
+        t3 = t4 = time.perf_counter()
         found = _TITLE_RE.search(html)
         title = html_lib.unescape(found.group(1)).strip() if found else entry.title
         timings = {
             "html": t1 - t0,
-            "layout": t2 - t1,
-            "pdf": t3 - t2,
-            "text": t4 - t3,
+            "layout": t2 - t1,  # WeasyPrint: HTML + CSS → laid-out pages
+            "text": t3 - t2,
             "total": t4 - t0,
         }
         log.info("preview: %s gen %d rendered in %.2fs %s", slug, generation, t4 - t0, timings)
-        return Rendered(slug, generation, title, html, pdf, pages, warnings, timings)
+        return Rendered(slug, generation, title, html, document, pages, warnings, timings)
+
+    def _page_pdf_sync(self, slug: str, generation: int, page: int) -> bytes | None:
+        """One page of a laid-out document painted alone (same boxes, so same pixels)."""
+        key = (slug, generation, page)
+        if key in self._page_pdfs:
+            return self._page_pdfs[key]
+        if generation < self.generation and slug in self.viewers:
+            return None  # superseded while queued: the viewer is about to ask for the new one
+        document = self._docs.get((slug, generation))
+        if document is None or not 1 <= page <= len(document.pages):
+            return None
+        pdf = document.copy([document.pages[page - 1]]).write_pdf()
+        self._page_pdfs.put(key, pdf)
+        return pdf
 
     def _build_pdf_sync(self, slug: str, generation: int) -> Path:
         """The real build (``build_fiche`` / ``build_atlas``) into the server's temp dir."""
@@ -445,7 +465,7 @@ class Preview:
         previous = cached.good if cached else None
         try:
             rendered: Rendered = await self.run(self._render_sync, slug, gen)
-            self._pdfs.put((slug, gen), rendered.pdf)
+            self._docs.put((slug, gen), rendered.document)
             state = DocState(gen, rendered, None)
         except _Failed as exc:
             state = DocState(gen, previous, exc.problem)
@@ -465,7 +485,16 @@ class Preview:
         key = (slug, generation, page, dpi)
         if key in self._pngs:
             return self._pngs[key]
-        pdf = self._pdfs.get((slug, generation))
+        try:
+            pdf = await self.run(self._page_pdf_sync, slug, generation, page)
+        except Exception as exc:  # painting failed (e.g. a broken figure file)
+            log.exception("preview: painting page %d of %s failed", page, slug)
+            state = self._states.get(slug)
+            if state is not None and state.generation == generation and state.error is None:
+                problem = self.problem(exc)
+                problem.message = f"page {page} cannot be painted: {problem.message}"
+                state.error = problem
+            return None
         if pdf is None:
             return None
         async with self._raster:
@@ -476,10 +505,6 @@ class Preview:
                 "-png",
                 "-r",
                 str(dpi),
-                "-f",
-                str(page),
-                "-l",
-                str(page),
                 "-singlefile",
                 "-",
                 stdin=asyncio.subprocess.PIPE,
@@ -782,6 +807,7 @@ def create_app(paths: Paths | None = None, *, allowed_hosts: list[str] | None = 
         Route("/styles/{path:path}", static(lambda: preview.paths.styles)),
         Route("/cache/figures/{path:path}", static(lambda: preview.paths.figures_cache)),
         Route("/_preview/{path:path}", static(lambda: assets_dir)),
+        Route("/favicon.ico", lambda request: Response(status_code=204)),
         Route("/{slug:str}.html", live_html),
     ]
     middleware = []

@@ -75,6 +75,21 @@ def test_stylesheet_warnings_name_file_and_line(tmp_path: Path) -> None:
         preview.close()
 
 
+def test_preview_html_is_the_html_given_to_weasyprint() -> None:
+    """The preview keeps the fiche context between template edits: same string as the build."""
+    from reports.build import Session, fiche_html
+
+    preview = Preview(PreviewPaths())
+    try:
+        entry = next(e for e in preview._entries_sync() if e.slug == SLUG)
+        session = Session.open()
+        expected = fiche_html(session, session.territory(SLUG))
+        assert preview._html_sync(entry) == expected
+        assert preview._html_sync(entry) == expected  # second time from the cached context
+    finally:
+        preview.close()
+
+
 # -- real server + real browser -------------------------------------------------------------------
 
 
@@ -144,10 +159,8 @@ def test_fiche_page_shows_title_and_sheets(page, server: ServerThread) -> None: 
     assert page.locator(".sheet-label").first.inner_text() == f"page 1 / {count}"
     first = sheets.first
     assert NAME in first.locator(".text-layer").inner_text()
-    # every sheet is an A4 page image actually decoded by the browser
-    assert page.evaluate(
-        "[...document.querySelectorAll('.sheet .page-img')].every(i => i.naturalWidth > 500)"
-    )
+    # the visible sheet is WeasyPrint's page image, decoded by the browser (others load lazily)
+    page.wait_for_function("document.querySelector('.sheet .page-img').naturalWidth > 500")
     box = first.bounding_box()
     assert box is not None and abs(box["height"] / box["width"] - 297 / 210) < 0.01
     # running header / page number painted by WeasyPrint: in the text layer of page 2

@@ -100,16 +100,35 @@ const AtlasPreview = (() => {
       return wrap;
     }
 
+    let recheck = null, failedGen = null;
+    function paintFailed(gen) {  // a page image failed: the state may now carry the error
+      if (recheck || failedGen === gen) return;
+      failedGen = gen;
+      recheck = setTimeout(() => { recheck = null; refresh(); }, 300);
+    }
+
+    function nearViewport(el) {
+      const r = el.getBoundingClientRect();
+      const h = window.innerHeight;
+      return r.bottom > -h && r.top < 2 * h;
+    }
+
     function showPages(st) {
       const pages = st.pages;
       const loads = [];
-      pages.forEach((p, i) => {
+      const wraps = pages.map((p, i) => {
         const wrap = sheetFor(i);
         const sheet = wrap.querySelector(".sheet");
         sheet.dataset.page = p.n;
         sheet.style.width = p.width + "px";
         sheet.style.height = p.height + "px";
         wrap.querySelector(".sheet-label").textContent = `page ${p.n} / ${p.of}`;
+        return wrap;
+      });
+      while (sheets.children.length > pages.length) sheets.lastElementChild.remove();
+      // pages near the viewport first (painted on demand by the server), the rest lazily
+      pages.forEach((p, i) => {
+        const sheet = wraps[i].querySelector(".sheet");
         const old = sheet.querySelector(".page-img");
         const layer = sheet.querySelector(".text-layer");
         if (old.dataset.src === p.src) return;
@@ -119,16 +138,23 @@ const AtlasPreview = (() => {
         img.dataset.src = p.src;
         const html = textLayer(p);
         const swap = () => { old.replaceWith(img); layer.innerHTML = html; };
-        if (i < 16) {
+        if (nearViewport(sheet) || !old.getAttribute("src")) {
+          if (!nearViewport(sheet)) img.loading = "lazy";
           img.src = p.src;
-          loads.push(img.decode().catch(() => {}).then(swap));
+          if (nearViewport(sheet)) {
+            loads.push(img.decode().then(swap, () => {
+              if (!old.getAttribute("src")) swap();
+              paintFailed(st.generation);
+            }));
+          } else {
+            swap();
+          }
         } else {
           img.loading = "lazy";
           img.src = p.src;
           swap();
         }
       });
-      while (sheets.children.length > pages.length) sheets.lastElementChild.remove();
       return Promise.all(loads);
     }
 
@@ -148,7 +174,7 @@ const AtlasPreview = (() => {
       document.title = st.title + " — atlas preview";
       $("page-count").textContent = st.pages.length ? st.pages.length + " pages" : "";
       const t1 = performance.now();
-      await showPages(st);
+      if (!(st.error && failedGen === st.generation)) await showPages(st);
       const t2 = performance.now();
       warnings(st.warnings);
       overlay(st.error, st.generation);
