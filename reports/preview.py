@@ -311,16 +311,16 @@ class Preview:
     def _entries_sync(self) -> list[DocEntry]:
         session = self._ensure_session()
         if self._entries is None:
-            from reports import build
 
             entries: list[DocEntry] = []
             territories = session.all_territories()
-            if hasattr(build, "atlas_html"):
+            atlas = _atlas_module()
+            if atlas is not None and "atlas" in session.layouts.documents:
                 entries.append(DocEntry("atlas", "Atlas régional de la culture", "atlas"))
-            if hasattr(build, "chapter_html"):
+                national = [t for t in territories if t.is_france]
                 entries += [
-                    DocEntry(f"chapitre-{t.slug}", f"Chapitre — {t.name}", "chapter", t.slug)
-                    for t in territories
+                    DocEntry(f"atlas-{t.slug}", f"Atlas — chapitre {t.name}", "chapter", t.slug)
+                    for t in [*national, *(t for t in territories if not t.is_france)]
                 ]
             title = session.layouts.document("fiche").title
             entries += [
@@ -345,9 +345,28 @@ class Preview:
                 doc = build.fiche_doc(session, session.territory(entry.key))
                 self._contexts[entry.slug] = doc
             return build.render_html(session, "fiche.html", doc)
-        if entry.kind == "chapter":
-            return build.chapter_html(session, session.territory(entry.key))  # type: ignore[attr-defined]
-        return build.atlas_html(session)  # type: ignore[attr-defined]
+        if entry.kind == "chapter":  # as reports.atlas.task_chapter_html builds a unit
+            atlas = _atlas_module()
+            assert atlas is not None
+            ctx = self._contexts.get(entry.slug)
+            if ctx is None:
+                ctx = atlas.chapter(
+                    session, atlas.atlas_parts(session), session.territory(entry.key)
+                )
+                self._contexts[entry.slug] = ctx
+            return atlas.unit_html(
+                session,
+                [atlas.chapter_part(ctx)],
+                offset_mark=True,
+                pad=True,
+                running=ctx.running_title,
+            )
+        raise _Failed(
+            Problem(
+                "the whole atlas is not laid out in the preview (units of ~250 pages)",
+                hint="open one of its chapters, or its PDF (built on demand)",
+            )
+        )
 
     def stylesheet_warnings(self, html: str) -> list[Problem]:
         """Parse each stylesheet the HTML links; WeasyPrint's warnings get the file's name."""
@@ -435,7 +454,9 @@ class Preview:
         if entry.kind == "fiche":
             return build.build_fiche(session, session.territory(entry.key), out=out)
         if entry.kind == "atlas":
-            return build.build_atlas(session, out=out)  # type: ignore[attr-defined]
+            atlas = _atlas_module()
+            assert atlas is not None
+            return atlas.build_atlas(session, out=out, progress=False).path
         raise _Failed(Problem("a chapter has no PDF of its own", hint="open the atlas PDF"))
 
     # -- async API ---------------------------------------------------------------------------
@@ -587,6 +608,16 @@ class Preview:
         if dirs:
             tasks.append(pump(dirs, True, DefaultFilter()))
         await asyncio.gather(*tasks)
+
+
+def _atlas_module() -> Any:
+    """:mod:`reports.atlas` when it is available (it is developed alongside)."""
+    try:
+        from reports import atlas
+    except ImportError:
+        return None
+    needed = ("atlas_parts", "chapter", "chapter_part", "unit_html", "build_atlas")
+    return atlas if all(hasattr(atlas, n) for n in needed) else None
 
 
 def _css_fetcher(paths: Paths) -> Any:
