@@ -146,3 +146,14 @@ def atlas_build(output: Path | None, html: bool, workers: int | None) -> None:
 
 
 # --- atlas preview (live preview server) — add the command here ----------------------------
+
+
+@main.command("preview")
+@click.option("--port", type=int, default=8000, show_default=True, help="Port to listen on.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
+@click.option("--open", "open_browser", is_flag=True, help="Open the index in a web browser.")
+def preview(port: int, host: str, open_browser: bool) -> None:
+    """Live preview: documents paginated by WeasyPrint, reloaded when a file changes."""
+    from reports.preview import serve
+
+    serve(port=port, host=host, open_browser=open_browser)
