@@ -100,7 +100,7 @@ def pdf_cache_key(session: Session, html: str, options: dict) -> str:
     """Content hash of everything that shapes the PDF: the HTML, the stylesheets and fonts,
     the engine version and options (figure files are content-named, so the HTML covers them).
     """
-    import weasyprint
+    from importlib.metadata import version
 
     h = hashlib.sha256()
     h.update(html.encode("utf-8"))
@@ -108,7 +108,7 @@ def pdf_cache_key(session: Session, html: str, options: dict) -> str:
         if path.is_file():
             h.update(path.name.encode())
             h.update(path.read_bytes())
-    h.update(f"{weasyprint.__version__}|{__version__}|{sorted(options.items())!r}".encode())
+    h.update(f"{version('weasyprint')}|{__version__}|{sorted(options.items())!r}".encode())
     return h.hexdigest()[:32]
 
 
