@@ -4,24 +4,33 @@ Approach — WeasyPrint's own pages, rendered server-side
 --------------------------------------------------------
 Two ways give sheets that break like the PDF: a pagination polyfill (Paged.js) applied to the
 same HTML/CSS in the browser, or the pages WeasyPrint itself lays out. The preview uses the
-second. The HTML string comes from :func:`reports.build.fiche_html`, is laid out by
-:func:`reports.pdf.render_document` (the very call ``build_fiche`` makes), written to PDF bytes
-in memory and every page is rasterised by ``pdftoppm`` on demand. The page breaks, running
-headers (``string-set``), ``counter(pages)``, hyphenation, widows/orphans and the figure sizes
-are therefore identical to the PDF *by construction*, not approximately. On top of each page
-image sits a transparent text layer taken from WeasyPrint's layout boxes (position and size
-of every text fragment), so the sheets can be searched (Ctrl+F), selected and tested. The
-exact HTML is also served (``/<slug>.html``) and shown beside the sheets on request.
+second. The HTML string is :func:`reports.build.fiche_html`'s (a test checks it), laid out by
+:func:`reports.pdf.render_document` (the very call ``build_fiche`` makes); each page is painted
+alone to PDF bytes in memory and rasterised by ``pdftoppm`` when the browser asks. The page
+breaks, running headers (``string-set``), ``counter(pages)``, hyphenation, widows/orphans and
+the figure sizes are therefore identical to the PDF *by construction*, not approximately. On top
+of each page image sits a transparent text layer taken from WeasyPrint's layout boxes (position
+and size of every text fragment), so the sheets can be searched (Ctrl+F), selected and tested.
+The exact HTML is also served (``/<slug>.html``) and shown beside the sheets on request.
 
-Why not Paged.js (0.4.3, MIT): it re-implements CSS Paged Media on top of Chromium's layout,
-so line breaking, font metrics, hyphenation dictionaries, flex/table fragmentation and
-``break-inside`` differ from WeasyPrint's; its breaks can only approximate the PDF's and every
-divergence would have to be chased fiche by fiche. Measured with
-``benchmarks/bench_preview.py --pagedjs`` (Paged.js in Chromium vs WeasyPrint, 19 fiches): see
-the numbers in the project report / closing note of the issue. The server-side route is also
-fast enough for the ≤ 1 s budget: for one fiche with figures cached, an edited template is
-re-rendered and re-laid-out while the browser is being told to refresh (see
-``benchmarks/bench_preview.py``).
+Measurements (2-core shared machine, load 1.5-5; ``benchmarks/bench_preview.py``):
+
+* Paged.js 0.4.3 (MIT) on the same HTML/CSS in Chromium vs WeasyPrint, 18 fiches (Normandie
+  failed in WeasyPrint, a figure PNG bug): the page count differs for 4 (Île-de-France 16→15,
+  Hauts-de-France 15→16, Nouvelle-Aquitaine 19→17, Occitanie 13→16) and up to 8 sections
+  start on another page; Paged.js itself took 0.5-1.7 s per fiche. Its breaks can only
+  approximate the PDF's, and closing the gap means chasing engine differences (line breaking,
+  font metrics, hyphenation, table/flex fragmentation) fiche by fiche.
+* WeasyPrint pages for Bretagne (14-15 pages, figures cached), after a template edit: Jinja
+  only ≈ 35 ms (the fiche context — data, text, figures — is kept until ``data/`` or
+  ``layouts.yaml`` change; that step alone is ≈ 650 ms), WeasyPrint layout ≈ 2.0 s (the floor:
+  Pango line breaking, flex and table sizing), text layer ≈ 8 ms, page 1 painted alone and
+  rasterised ≈ 0.3 s. Painting the whole PDF costs 1.4-5 s (SVG maps), so pages are painted
+  one by one as the browser asks for them, visible pages first. Edit → new page 1 on screen:
+  ≈ 2.7-3.3 s end to end. The ≤ 1 s budget is *not* met by exact pages on this hardware: the
+  WeasyPrint layout alone exceeds it. Exactness was preferred over speed: a designer proofing
+  page breaks must see the PDF's breaks, and a faster approximation would show breaks that
+  are wrong for 4 fiches in 18.
 
 Live reload
 -----------
@@ -36,10 +45,10 @@ file:line:column.
 
 Security
 --------
-Bound to 127.0.0.1 unless ``--host`` says otherwise (and then Host headers are checked only
-for the loopback case). Only ``styles/``, ``cache/figures/`` and the preview's own assets are
-served as files; a path with ``..``, a hidden segment, a symlink leading outside, or anything
-else is a 404. ``data/`` and the rest of the project are never served.
+Bound to 127.0.0.1 unless ``--host`` says otherwise; on loopback, Host headers other than
+localhost are refused (DNS rebinding). Only ``styles/``, ``cache/figures/`` and the
+preview's own assets are served as files; a path with ``..``, a hidden segment, a symlink
+leading outside, or anything else is a 404. ``data/`` and the rest of the project are never served.
 """
 
 from __future__ import annotations
@@ -311,7 +320,6 @@ class Preview:
     def _entries_sync(self) -> list[DocEntry]:
         session = self._ensure_session()
         if self._entries is None:
-
             entries: list[DocEntry] = []
             territories = session.all_territories()
             atlas = _atlas_module()
