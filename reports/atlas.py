@@ -27,7 +27,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
@@ -96,8 +95,17 @@ def atlas_parts(session: Session) -> list[Part]:
                 options={
                     k: v
                     for k, v in raw.items()
-                    if k not in {"__line__", "id", "title", "template", "chapter", "sections",
-                                 "sections_from", "extras"}
+                    if k
+                    not in {
+                        "__line__",
+                        "id",
+                        "title",
+                        "template",
+                        "chapter",
+                        "sections",
+                        "sections_from",
+                        "extras",
+                    }
                 },
             )
         )
@@ -218,13 +226,8 @@ def national_extras(session: Session, extras: Iterable[dict]) -> list[SectionCtx
 # --- chapters -------------------------------------------------------------------------------
 def chapter(session: Session, parts: list[Part], territory: Territory) -> ChapterCtx:
     """A chapter: the fiche sections of ``territory`` (+ the national extras for France)."""
-    if territory.is_france:
-        part = _part(parts, "france")
-    else:
-        part = _part(parts, "regions")
-    ctx = build_chapter(
-        session.store, session.layouts, part.sections, territory, session.paths
-    )
+    part = _part(parts, "france" if territory.is_france else "regions")
+    ctx = build_chapter(session.store, session.layouts, part.sections, territory, session.paths)
     if territory.is_france:
         ctx.title = "France entière"
         ctx.running_title = "France entière"
@@ -349,7 +352,12 @@ def annex_context(session: Session) -> dict[str, Any]:
         )
         s = sources.setdefault(
             str(m["source"]),
-            {"source": str(m["source"]), "vintages": set(), "licence": str(m["licence"]), "ids": []},
+            {
+                "source": str(m["source"]),
+                "vintages": set(),
+                "licence": str(m["licence"]),
+                "ids": [],
+            },
         )
         s["vintages"].add(str(m["vintage"]))
         s["ids"].append(str(m["id"]))
@@ -555,7 +563,7 @@ def _layout(units: list[Unit]) -> None:
         u.start = page
         page += u.pages
         nxt = units[i + 1] if i + 1 < len(units) else None
-        u.pad = nxt is not None and nxt.kind == "chapter" and page % 2 == 0
+        u.pad = u.kind == "chapter" and nxt is not None and page % 2 == 0
         if u.pad:
             page += 1
 
@@ -570,30 +578,49 @@ def _plan(session: Session, units: list[Unit], figs: dict[str, dict[str, Any]]) 
     entries: list[dict[str, Any]] = []
     front = by_id[FRONT]
     for anchor, title in (("avant-propos", "Avant-propos"), ("mode-emploi", "Mode d'emploi")):
-        entries.append({"level": 1, "title": title, "page": folio(front, anchor) or 0,
-                        "anchor": anchor})
+        entries.append(
+            {"level": 1, "title": title, "page": folio(front, anchor) or 0, "anchor": anchor}
+        )
     for u in units:
         if u.kind != "chapter":
             continue
         info = figs[u.id]
-        entries.append({"level": 1, "title": info["chapter"], "page": u.start,
-                        "anchor": u.anchor, "kind": u.territory.kind if u.territory else ""})
+        entries.append(
+            {
+                "level": 1,
+                "title": info["chapter"],
+                "page": u.start,
+                "anchor": u.anchor,
+                "kind": u.territory.kind if u.territory else "",
+            }
+        )
         if u.id == NATIONAL:
             for s in info["sections"]:
-                entries.append({"level": 2, "title": s["title"],
-                                "page": folio(u, s["anchor"]) or u.start, "anchor": s["anchor"]})
+                entries.append(
+                    {
+                        "level": 2,
+                        "title": s["title"],
+                        "page": folio(u, s["anchor"]) or u.start,
+                        "anchor": s["anchor"],
+                    }
+                )
     ann = by_id[ANNEXES]
     entries.append({"level": 1, "title": "Annexes", "page": ann.start, "anchor": "annexes"})
     for anchor, title in ANNEX_SECTIONS:
-        entries.append({"level": 2, "title": title, "page": folio(ann, anchor) or ann.start,
-                        "anchor": anchor})
+        entries.append(
+            {"level": 2, "title": title, "page": folio(ann, anchor) or ann.start, "anchor": anchor}
+        )
     maps, charts = [], []
     for u in units:
         if u.kind != "chapter":
             continue
         info = figs[u.id]
-        m = [dict(f, page=folio(u, f["anchor"]) or 0) for f in info["figures"] if f["kind"] == "map"]
-        c = [dict(f, page=folio(u, f["anchor"]) or 0) for f in info["figures"] if f["kind"] != "map"]
+        m = [
+            dict(f, page=folio(u, f["anchor"]) or 0) for f in info["figures"] if f["kind"] == "map"
+        ]
+        c = [
+            dict(f, page=folio(u, f["anchor"]) or 0) for f in info["figures"] if f["kind"] != "map"
+        ]
         t = [dict(f, page=folio(u, f["anchor"]) or 0) for f in info["tables"]]
         maps.append({"chapter": info["chapter"], "items": m})
         charts.append({"chapter": info["chapter"], "items": c + t})
@@ -694,12 +721,14 @@ def build_atlas(
         chapter_units = [u for u in units if u.kind == "chapter"]
         futures = {pool.submit(task_chapter_html, u.id): u for u in chapter_units}
         by_id = {u.id: u for u in units}
-        for fut in _as_completed(futures):
+        for fut in as_completed(futures):
             uid, text, info = fut.result()
             u = by_id[uid]
             u.html, u.key, figs[uid] = text, _hash(text), info
             cache.lookup(u)
             bar.step(uid, "HTML prêt")
+        if log:
+            log(f"chapter HTML ready at {time.perf_counter() - t0:.1f} s")
         if html:
             text = _single_html(session, atlas, units, figs)
             atomic_write(target, lambda tmp: tmp.write_text(text, encoding="utf-8"))
@@ -708,63 +737,92 @@ def build_atlas(
             return AtlasReport(target, 0, time.perf_counter() - t0, 0, 0, units)
 
         # 2. lay out / render until every offset is right
-        tmpdir = Path(tempfile.mkdtemp(prefix="atlas-", dir=paths.cache))
-        try:
-            for _ in range(5):
-                passes += 1
-                _layout(units)
-                plan = _plan(session, units, figs)
-                for u, text in (
-                    (by_id[FRONT], _front_html(session, atlas, plan)),
-                    (by_id[ANNEXES], _annex_html(session, atlas, plan)),
-                ):
-                    key = _hash(_strip_numbers(text))
-                    if key != u.key or not u.html:
-                        u.key = key
-                        cache.lookup(u)
-                    u.html = text
-                todo = [u for u in units if u.rendered != (_hash(u.html), u.start)]
-                if not todo:
+        pdf_dir = paths.cache / "atlas" / "pdf"
+        pdf_dir.mkdir(parents=True, exist_ok=True)
+        for _ in range(6):
+            passes += 1
+            _layout(units)
+            settled = _certain(units) == {u.id for u in units}
+            plan = _plan(session, units, figs)
+            for u, text in (
+                (by_id[FRONT], _front_html(session, atlas, plan)),
+                (by_id[ANNEXES], _annex_html(session, atlas, plan)),
+            ):
+                key = _hash(_strip_numbers(text))
+                if key != u.key or not u.html:
+                    u.key = key
+                    cache.lookup(u)
+                u.html = text
+            todo = []
+            for u in units:
+                if u.rendered == (_hash(u.html), u.start):
+                    continue
+                cached = pdf_dir / f"{_hash(u.html)}-{u.start}.pdf"
+                if u.known == "hash" and cached.is_file():  # unchanged unit, same start
+                    u.pdf, u.rendered = cached, (_hash(u.html), u.start)
+                    u.pad = u.kind == "chapter" and (u.start + u.pages) % 2 == 0
+                    bar.step(u.id, f"{u.pages} p. (p. {u.start}, cache)", done=True)
+                    continue
+                # the front matter and the annexes print page numbers: only once settled
+                if u.kind != "chapter" and not settled:
+                    continue
+                todo.append(u)
+            if not todo:
+                if all(u.rendered for u in units):
                     break
-                certain = _certain(units)
-                futs: dict[Future, Unit] = {}
-                for u in sorted(todo, key=lambda x: -x.pages):
-                    write = u.id in certain
-                    pdf = str(tmpdir / f"{u.id}-{u.start}.pdf") if write else None
-                    fut = pool.submit(
-                        task_render, u.id, u.html, u.start, u.kind == "chapter", pdf,
-                        str(paths.root),
-                    )
-                    futs[fut] = u
-                for fut in _as_completed(futs):
-                    res: RenderResult = fut.result()
-                    u = futs[fut]
-                    renders += 1
-                    u.pages, u.anchors, u.known = res.pages, res.anchors, "actual"
-                    u.seconds += res.seconds
-                    cache.store(u)
-                    if res.pdf:
-                        u.pdf, u.pad = Path(res.pdf), res.pad
-                        u.rendered = (_hash(u.html), u.start)
-                        bar.step(u.id, f"{u.pages} p. (p. {u.start})", done=True)
-                    else:
-                        bar.step(u.id, f"{u.pages} p., mise en page", advance=1)
-                # a unit written with a start that later proved wrong is re-rendered
-                _layout(units)
-                for u in units:
-                    if u.rendered and u.rendered[1] != u.start:
-                        u.rendered = None
-            else:
-                raise RenderError("atlas pagination did not converge")
-            cache.save()
-            total = _merge(session, units, target)
-        finally:
-            for f in tmpdir.glob("*"):
-                f.unlink(missing_ok=True)
-            tmpdir.rmdir()
+                continue
+            if log:
+                log(
+                    f"pass {passes}: {len(todo)} units ({', '.join(u.id for u in todo)}) "
+                    f"at {time.perf_counter() - t0:.1f} s"
+                )
+            certain = _certain(units)
+            futs: dict[Future, Unit] = {}
+            for u in sorted(todo, key=lambda x: -x.pages):
+                pdf = pdf_dir / f"{_hash(u.html)}-{u.start}.pdf"
+                fut = pool.submit(
+                    task_render,
+                    u.id,
+                    u.html,
+                    u.start,
+                    u.kind == "chapter",
+                    str(pdf) if u.id in certain else None,
+                    str(paths.root),
+                )
+                futs[fut] = u
+            for fut in as_completed(futs):
+                res: RenderResult = fut.result()
+                u = futs[fut]
+                renders += 1
+                u.pages, u.anchors, u.known = res.pages, res.anchors, "actual"
+                u.seconds += res.seconds
+                cache.store(u)
+                if res.pdf:
+                    u.pdf, u.pad = Path(res.pdf), res.pad
+                    u.rendered = (_hash(u.html), u.start)
+                    bar.step(u.id, f"{u.pages} p. (p. {u.start})", done=True)
+                else:
+                    bar.step(u.id, f"{u.pages} p., mise en page", advance=1)
+            # a unit written with a start that later proved wrong is rendered again
+            _layout(units)
+            for u in units:
+                if u.rendered and u.rendered[1] != u.start:
+                    u.rendered = None
+        else:
+            raise RenderError("atlas pagination did not converge")
+        cache.save()
+        total = _merge(session, units, target)
+        _prune(pdf_dir, {u.pdf for u in units if u.pdf})
     if log:
         log(f"{passes} passes, {renders} renders")
     return AtlasReport(target, total, time.perf_counter() - t0, passes, renders, units)
+
+
+def _prune(pdf_dir: Path, keep: set[Path]) -> None:
+    """Keep only the unit PDFs of the last build (bounded cache)."""
+    for f in pdf_dir.glob("*.pdf"):
+        if f not in keep:
+            f.unlink(missing_ok=True)
 
 
 def _strip_numbers(text: str) -> str:
@@ -782,12 +840,9 @@ def _certain(units: list[Unit]) -> set[str]:
     for u in units:
         if ok:
             out.add(u.id)
-        ok = ok and u.known in {"hash", "actual", "stale"}
+        # the front matter has a fixed length by construction (atlas.css), not a guess
+        ok = ok and (u.known in {"hash", "actual", "stale"} or u.id == FRONT)
     return out
-
-
-def _as_completed(futures: dict[Future, Any]) -> Iterable[Future]:
-    return as_completed(futures)
 
 
 def _merge(session: Session, units: list[Unit], target: Path) -> int:
@@ -817,6 +872,7 @@ def _merge(session: Session, units: list[Unit], target: Path) -> int:
 def _write(writer: Any, tmp: Path) -> None:
     with tmp.open("wb") as fh:
         writer.write(fh)
+    tmp.chmod(0o644)
 
 
 def _body(text: str) -> str:
@@ -846,5 +902,3 @@ def _single_html(
     bodies.append(_body(_annex_html(session, atlas, plan)))
     head, tail = front.split(BODY_END, 1)
     return head + "\n".join(bodies) + BODY_END + tail
-
-

@@ -134,7 +134,9 @@ def atlas_build(output: Path | None, html: bool, workers: int | None) -> None:
     """Build the full atlas (PDF, chapters rendered in parallel)."""
     from reports.atlas import build_atlas
 
-    report = build_atlas(out=output, html=html, workers=workers)
+    report = build_atlas(
+        out=output, html=html, workers=workers, log=lambda m: click.echo(f"  {m}", err=True)
+    )
     if html:
         click.echo(f"atlas: HTML written in {report.seconds:.1f} s → {report.path}")
     else:
