@@ -563,7 +563,7 @@ def _layout(units: list[Unit]) -> None:
         u.start = page
         page += u.pages
         nxt = units[i + 1] if i + 1 < len(units) else None
-        u.pad = u.kind == "chapter" and nxt is not None and page % 2 == 0
+        u.pad = u.kind != ANNEXES and nxt is not None and page % 2 == 0
         if u.pad:
             page += 1
 
@@ -661,7 +661,7 @@ def _front_html(session: Session, atlas: list[Part], plan: Plan) -> str:
         session,
         _front_parts(atlas),
         offset_mark=True,
-        pad=False,
+        pad=True,
         running="",
         plan=plan,
         settings=_settings(session),
@@ -760,7 +760,7 @@ def build_atlas(
                 cached = pdf_dir / f"{_hash(u.html)}-{u.start}.pdf"
                 if u.known == "hash" and cached.is_file():  # unchanged unit, same start
                     u.pdf, u.rendered = cached, (_hash(u.html), u.start)
-                    u.pad = u.kind == "chapter" and (u.start + u.pages) % 2 == 0
+                    u.pad = u.kind != ANNEXES and (u.start + u.pages) % 2 == 0
                     bar.step(u.id, f"{u.pages} p. (p. {u.start}, cache)", done=True)
                     continue
                 # the front matter and the annexes print page numbers: only once settled
@@ -785,7 +785,7 @@ def build_atlas(
                     u.id,
                     u.html,
                     u.start,
-                    u.kind == "chapter",
+                    u.kind != ANNEXES,
                     str(pdf) if u.id in certain else None,
                     str(paths.root),
                 )
