@@ -1,5 +1,10 @@
 """Orchestration: a fiche (one territory) → HTML → PDF, written atomically.
 
+Publication options (issue 7): the PDF is tagged (PDF/UA-1) by default, ``variant="pdfa"``
+gives PDF/A-3b, the CSV of the tables and figures is embedded in both
+(:mod:`reports.attachments`), ``print_`` adds bleed and crop marks (``styles/print-shop.css``).
+The same inputs give the same bytes (dates from the layouts' ``date``, content-derived ids).
+
 The atlas (``build_atlas``) reuses :func:`chapter_html` so a regional chapter is exactly the
 fiche of that région.
 """
@@ -8,19 +13,33 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from reports import __version__
+from reports.attachments import document_csvs
 from reports.config import Layouts, load_layouts
 from reports.context import ChapterCtx, DocCtx, build_chapter
 from reports.datastore import Store
+from reports.errors import ConfigError
 from reports.paths import Paths
-from reports.pdf import atomic_write, render_document, write_pdf
+from reports.pdf import (
+    DEFAULT_VARIANT,
+    PRINT_STYLESHEET,
+    VARIANTS,
+    atomic_write,
+    options_fingerprint,
+    pdf_variant_options,
+    render_document,
+    write_pdf,
+)
 from reports.render import make_env, render_template
 from reports.territories import FRANCE, Territory, regions, resolve
 
 STYLESHEETS = ["styles/print.css"]
+DEFAULT_DATE = "2026-01-01"  # metadata date when layouts.yaml settings has no ``date``
 
 
 @dataclass
@@ -61,7 +80,7 @@ def doc_ctx(session: Session, kind: str, title: str, chapters: list[ChapterCtx])
         title=title,
         subtitle="Atlas régional de la culture",
         author=session.setting("author"),
-        date=session.setting("date", "2026-01-01"),
+        date=session.setting("date", DEFAULT_DATE),
         version=__version__,
         edition=session.setting("edition"),
         stylesheets=STYLESHEETS,
@@ -82,21 +101,61 @@ def default_fiche_path(session: Session, territory: Territory, html: bool = Fals
     return session.paths.fiches_output / f"{territory.slug}.{'html' if html else 'pdf'}"
 
 
+def check_publication(html: bool, variant: str, print_: bool) -> None:
+    """Refuse option combinations that cannot work (an HTML file has no PDF variant)."""
+    if variant not in VARIANTS:
+        raise ConfigError(f"unknown PDF variant {variant!r}", hint=f"use {', '.join(VARIANTS)}")
+    if html and variant == "pdfa":
+        raise ConfigError("--pdfa cannot be used with --html: PDF/A is a PDF variant")
+    if html and print_:
+        raise ConfigError("--print cannot be used with --html: bleed and crop marks are PDF-only")
+
+
 def build_fiche(
-    session: Session, territory: Territory, out: Path | None = None, html: bool = False
+    session: Session,
+    territory: Territory,
+    out: Path | None = None,
+    html: bool = False,
+    *,
+    variant: str = DEFAULT_VARIANT,
+    attach: bool = True,
+    print_: bool = False,
 ) -> Path:
-    text = fiche_html(session, territory)
+    """The fiche of ``territory`` as PDF (``variant``: tagged | pdfa | plain; ``attach``: embed
+    the CSV of its tables and figures; ``print_``: bleed and crop marks), or as HTML."""
+    check_publication(html, variant, print_)
+    doc = fiche_doc(session, territory)
+    text = render_html(session, "fiche.html", doc)
     target = out or default_fiche_path(session, territory, html)
     if html:
         return atomic_write(target, lambda tmp: tmp.write_text(text, encoding="utf-8"))
-    return html_to_pdf(session, text, target, pdf_options(session))
+    files = document_csvs(session.store, session.layouts, doc) if attach else []
+    return html_to_pdf(
+        session,
+        text,
+        target,
+        pdf_options(session, variant, files),
+        stylesheets=print_stylesheets(print_),
+    )
 
 
-def pdf_options(session: Session) -> dict:
-    return {}
+def pdf_options(
+    session: Session, variant: str = DEFAULT_VARIANT, attachments: Iterable[Any] = ()
+) -> dict[str, Any]:
+    """``write_pdf`` options of a publication variant, dated by the layouts' ``date``."""
+    return pdf_variant_options(
+        variant, attachments=attachments, date=session.setting("date", DEFAULT_DATE)
+    )
 
 
-def pdf_cache_key(session: Session, html: str, options: dict) -> str:
+def print_stylesheets(print_: bool) -> list[str]:
+    """Extra stylesheets (project-relative) of ``--print``: bleed and crop marks."""
+    return [PRINT_STYLESHEET] if print_ else []
+
+
+def pdf_cache_key(
+    session: Session, html: str, options: dict, stylesheets: Iterable[str] = ()
+) -> str:
     """Content hash of everything that shapes the PDF: the HTML, the stylesheets and fonts,
     the engine version and options (figure files are content-named, so the HTML covers them).
     """
@@ -108,14 +167,36 @@ def pdf_cache_key(session: Session, html: str, options: dict) -> str:
         if path.is_file():
             h.update(path.name.encode())
             h.update(path.read_bytes())
-    h.update(f"{version('weasyprint')}|{__version__}|{sorted(options.items())!r}".encode())
+    h.update(f"{version('weasyprint')}|{__version__}|{options_fingerprint(options)}".encode())
+    h.update(f"|{list(stylesheets)!r}".encode())
     return h.hexdigest()[:32]
 
 
-def html_to_pdf(session: Session, html: str, target: Path, options: dict) -> Path:
-    """Render ``html`` to ``target``; an identical input reuses the cached PDF bytes."""
-    cached = session.paths.cache / "pdf" / f"{pdf_cache_key(session, html, options)}.pdf"
-    if not cached.is_file():
-        document = render_document(html, session.paths, base_url=session.paths.root)
+def html_to_pdf(
+    session: Session,
+    html: str,
+    target: Path,
+    options: dict,
+    *,
+    stylesheets: Iterable[str] = (),
+    use_cache: bool = True,
+) -> Path:
+    """Render ``html`` to ``target``; an identical input reuses the cached PDF bytes.
+
+    ``stylesheets`` are added after the document's own (project-relative paths, e.g.
+    ``--print``); ``use_cache=False`` always renders (benchmarks, reproducibility tests).
+    """
+    extra = list(stylesheets)
+    key = pdf_cache_key(session, html, options, extra)
+    cached = session.paths.cache / "pdf" / f"{key}.pdf"
+    if not use_cache or not cached.is_file():
+        document = render_document(
+            html,
+            session.paths,
+            base_url=session.paths.root,
+            stylesheets=[session.paths.root / s for s in extra],
+        )
+        if not use_cache:
+            return write_pdf(document, target, **options)
         write_pdf(document, cached, **options)
     return atomic_write(target, lambda tmp: shutil.copyfile(cached, tmp))

@@ -4,17 +4,28 @@ Resources may only come from the project's own ``templates/``, ``styles/``, ``da
 the figure cache: the URL fetcher refuses anything else (no network, no other file).
 The PDF is written to a temporary file next to the target and renamed, so a failed build
 never replaces the last good PDF.
+
+Publication variants (:func:`pdf_variant_options`): ``tagged`` (the default: PDF/UA-1, i.e. a
+tagged PDF with structure tree, language and title), ``pdfa`` (PDF/A-3b, tagged as well) and
+``plain`` (untagged, the reference for timings). Every variant may embed files (the CSV of
+the document's data, :mod:`reports.attachments`) with fixed dates, so that the same inputs give
+the same bytes. ``--print`` (bleed and crop marks) is a stylesheet, :data:`PRINT_STYLESHEET`.
 """
 
 from __future__ import annotations
 
+import hashlib
+import io
 import logging
 import os
 import struct
 import tempfile
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlparse
 
 from reports.errors import RenderError
@@ -23,6 +34,104 @@ from reports.paths import Paths
 
 class FetchRefused(RenderError):
     pass
+
+
+# --- publication variants ---------------------------------------------------------------------
+#: variant name → WeasyPrint ``write_pdf`` options
+VARIANTS: dict[str, dict[str, Any]] = {
+    "plain": {},
+    "tagged": {"pdf_variant": "pdf/ua-1"},  # PDF 1.7, pdf_tags, XMP with pdfuaid:part 1
+    "pdfa": {"pdf_variant": "pdf/a-3b", "pdf_tags": True},  # + sRGB output intent, /AF
+}
+DEFAULT_VARIANT = "tagged"
+#: extra stylesheet of ``--print`` (relative to the project root)
+PRINT_STYLESHEET = "styles/print-shop.css"
+
+
+@dataclass(frozen=True)
+class EmbeddedFile:
+    """A file embedded in the PDF (an *associated file* of the document in PDF/A-3)."""
+
+    name: str
+    description: str
+    data: bytes
+    date: str = "2026-01-01"  # creation / modification date written in the PDF
+    relationship: str = "Data"  # PDF 2.0 / PDF/A-3 AFRelationship
+
+
+def pdf_variant_options(
+    variant: str = DEFAULT_VARIANT,
+    *,
+    attachments: Iterable[Any] = (),
+    date: str = "2026-01-01",
+) -> dict[str, Any]:
+    """``write_pdf`` options of a publication variant (see :data:`VARIANTS`).
+
+    ``attachments`` are objects with ``name``, ``description`` and ``data`` (bytes), e.g.
+    :class:`reports.attachments.CsvFile`; they are embedded with ``date`` as their dates.
+    The result can be given to :func:`write_pdf` (or, through :func:`weasyprint_options`,
+    to ``Document.write_pdf``) and to :func:`options_fingerprint` for cache keys.
+    A PDF identifier is always written; it is the MD5 of the content (deterministic).
+    """
+    if variant not in VARIANTS:
+        raise RenderError(
+            f"unknown PDF variant {variant!r}", hint=f"use one of {', '.join(VARIANTS)}"
+        )
+    options: dict[str, Any] = {**VARIANTS[variant], "pdf_identifier": True}
+    files = tuple(EmbeddedFile(a.name, a.description, bytes(a.data), date) for a in attachments)
+    names = [f.name for f in files]
+    if len(set(names)) != len(names):
+        raise RenderError(f"duplicate attachment names: {sorted(names)}")
+    if files:
+        options["attachments"] = files
+    return options
+
+
+def _pdf_date(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise RenderError(
+            f"invalid document date {text!r}",
+            where="layouts.yaml settings.date",
+            hint="use an ISO date, e.g. 2026-01-01",
+        ) from None
+
+
+def weasyprint_options(options: dict[str, Any]) -> dict[str, Any]:
+    """Options of :func:`pdf_variant_options` → keyword arguments of ``Document.write_pdf``
+    (:class:`EmbeddedFile` → ``weasyprint.Attachment`` with fixed dates; one use only)."""
+    from weasyprint import Attachment
+
+    out = dict(options)
+    files = out.pop("attachments", ())
+    if files:
+        out["attachments"] = [
+            Attachment(
+                file_obj=io.BytesIO(f.data),
+                name=f.name,
+                description=f.description,
+                created=_pdf_date(f.date),
+                modified=_pdf_date(f.date),
+                relationship=f.relationship,
+            )
+            for f in files
+        ]
+    return out
+
+
+def options_fingerprint(options: dict[str, Any]) -> str:
+    """Stable text of the options (attachments by name and content hash), for cache keys."""
+    parts = []
+    for key in sorted(options):
+        value = options[key]
+        if key == "attachments":
+            value = [
+                (f.name, f.description, f.date, f.relationship, hashlib.sha256(f.data).hexdigest())
+                for f in value
+            ]
+        parts.append(f"{key}={value!r}")
+    return "|".join(parts)
 
 
 def make_url_fetcher(paths: Paths, extra_roots: Iterable[Path] = ()):
@@ -151,5 +260,8 @@ def atomic_write(target: Path, write) -> Path:
 
 
 def write_pdf(document, target: Path, **options) -> Path:
-    """Write a rendered Document atomically (options go to ``Document.write_pdf``)."""
-    return atomic_write(target, lambda tmp: document.write_pdf(str(tmp), **options))
+    """Write a rendered Document atomically (options: :func:`pdf_variant_options`, or any
+    ``Document.write_pdf`` option)."""
+    return atomic_write(
+        target, lambda tmp: document.write_pdf(str(tmp), **weasyprint_options(options))
+    )

@@ -1,0 +1,365 @@
+"""The data behind a document, as CSV files embedded in its PDF.
+
+One CSV per printed section (``<territory>-<section>.csv``): every table and every figure of the
+section, in long format, with the raw values from the :class:`~reports.datastore.Store` (not
+the rounded strings printed), their unit, source, vintage and licence. Point maps list the
+points drawn (coordinates, category, value).
+
+The bytes are deterministic: fixed column order, rows in the order the elements are printed
+then by (indicator, level, code, year), numbers written by
+:func:`reports.datastore.format_number` (the writer of ``data/``), UTF-8, LF line ends.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+import pandas as pd
+
+from reports.config import Layouts
+from reports.context import ChapterCtx, DocCtx, FigureCtx, SectionCtx
+from reports.datastore import Store, format_number
+from reports.tables import TableCtx, france_code_for
+
+COLUMNS = [
+    "element", "element_title", "indicator", "label", "unit", "level", "code", "name",
+    "year", "value", "status", "note", "lon", "lat", "category", "source", "vintage", "licence",
+]  # fmt: skip
+
+#: choropleth maps: figure id → indicator drawn by département
+CHOROPLETHS = {
+    "M02": "C03",
+    "M03a": "C04.tres_dense",
+    "M03b": "C05",
+    "M04": "C07",
+    "M10": "D01_per_inh",
+    "M11": "D05_per_inh",
+    "M12": "D06_per_inh",
+    "M13": "E01_share",
+    "M14": "N01_share",
+}
+#: point maps: figure id → (facility types drawn for a région, département indicator for France)
+POINT_MAPS = {
+    "M05": (("bibliotheque", "musee", "cinema", "cinema_drom", "archives"), "O01_p100k"),
+    "M06": (("festival",), "O10_p100k"),
+    "M07": (("jardin",), "O14_p100k"),
+    "M09": (("cinema",), "F09"),
+}
+#: charts split by category: figure id → component prefix
+SPLITS = {"G01": "C04", "G02": "C06", "G03": "C11", "G05": "O11", "G06": "O12", "G11": "D08"}
+
+
+@dataclass(frozen=True)
+class CsvFile:
+    """One attachment: file name, one-line description, content."""
+
+    name: str
+    description: str
+    data: bytes
+
+
+# --- rows ------------------------------------------------------------------------------------
+class _Rows:
+    """Collects the CSV rows of one section (the Store gives raw values and metadata)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.rows: list[list[str]] = []
+        self._names = store.territories.set_index(["level", "code"])["name"].to_dict()
+
+    def _meta(self, ind: str) -> tuple[str, str, str, str, str]:
+        meta = self.store.meta
+        if ind not in meta.index:
+            return ind, "", "", "", ""
+        m = meta.loc[ind]
+        return tuple(str(m[k]) for k in ("label", "unit", "source", "vintage", "licence"))  # type: ignore[return-value]
+
+    def indicators(
+        self,
+        element: str,
+        title: str,
+        inds: Iterable[str],
+        places: Iterable[tuple[str, str]],
+        series: bool = False,
+    ) -> None:
+        """Values of ``inds`` at ``places`` ((level, code)): latest year, or all years."""
+        places = list(dict.fromkeys(places))
+        for ind in dict.fromkeys(inds):
+            label, unit, source, vintage, licence = self._meta(ind)
+            for level, code in places:
+                try:
+                    values = self.store.rows(ind, level, code)
+                except Exception:  # indicator not published at that level
+                    continue
+                for v in values if series else values[-1:]:
+                    self.rows.append(
+                        [
+                            element,
+                            title,
+                            ind,
+                            label,
+                            unit,
+                            level,
+                            code,
+                            str(self._names.get((level, code), code)),
+                            "" if v.year is None else str(v.year),
+                            format_number(v.value),
+                            v.status,
+                            v.note,
+                            "",
+                            "",
+                            "",
+                            source,
+                            vintage,
+                            licence,
+                        ]  # fmt: skip
+                    )
+
+    def records(
+        self,
+        element: str,
+        title: str,
+        frame: pd.DataFrame,
+        level: str,
+        key: str,
+        value_columns: dict[str, tuple[str, str, str]],  # column → (label, unit, year)
+        source: str,
+        licence: str = "",
+    ) -> None:
+        """Rows of a non-indicator table (museums, zones d'emploi, facilities)."""
+        for r in frame.to_dict("records"):
+            for col, (label, unit, year) in value_columns.items():
+                self.rows.append(
+                    [
+                        element,
+                        title,
+                        col,
+                        label,
+                        unit,
+                        level,
+                        str(r[key]),
+                        str(r.get("name", "")),
+                        year,
+                        format_number(r.get(col)),
+                        "",
+                        "",
+                        format_number(r.get("lon")),
+                        format_number(r.get("lat")),
+                        "" if pd.isna(r.get("category")) else str(r.get("category", "")),
+                        source,
+                        "",
+                        licence,
+                    ]  # fmt: skip
+                )
+
+
+def _france_places(store: Store, inds: Iterable[str]) -> list[tuple[str, str]]:
+    return [("france", france_code_for(store, i)) for i in inds] + [("france", "FR")]
+
+
+def _places(store: Store, code: str, inds: list[str], departements: bool) -> list[tuple[str, str]]:
+    """Territories a table or chart shows: the région (+ its départements) and France;
+    for the France document the three national aggregates and the 18 régions."""
+    if code == "FR":
+        regions = store.territories[store.territories["level"] == "region"]["code"]
+        return [("france", c) for c in ("FR", "FRM", "DROM")] + [("region", c) for c in regions]
+    places = [("region", code)]
+    if departements:
+        places = [("departement", d) for d in store.departements_of(code)] + places
+    return places + _france_places(store, inds)
+
+
+def _table_rows(out: _Rows, layouts: Layouts, table: TableCtx, code: str) -> None:
+    store = out.store
+    spec = layouts.tables.get(table.id)
+    if spec is None:
+        return
+    if spec.kind == "museums_top":
+        m = store.museums if code == "FR" else store.museums[store.museums["region"] == code]
+        m = (
+            m.dropna(subset=["entries_2023"])
+            .sort_values(["entries_2023", "museofile"], ascending=[False, True])
+            .head(10)
+        )
+        out.records(
+            table.id,
+            table.title,
+            m,
+            "museum",
+            "museofile",
+            {
+                "entries_2019": ("Entrées 2019", "entrées", "2019"),
+                "entries_2023": ("Entrées 2023", "entrées", "2023"),
+            },
+            "Ministère de la Culture, Patrimostat, fréquentation des musées de France",
+        )
+        return
+    if spec.kind == "zones_emploi":
+        z = (
+            store.zones_emploi
+            if code == "FR"
+            else store.zones_emploi[store.zones_emploi["region"] == code]
+        )
+        z = z.dropna(subset=["E01_share"]).sort_values(
+            ["E01_share", "code"], ascending=[False, True]
+        )
+        z = z if len(z) <= 10 else pd.concat([z.head(5), z.tail(5)])
+        source = out._meta("E01")
+        out.records(
+            table.id,
+            table.title,
+            z,
+            "zone_emploi",
+            "code",
+            {
+                "E01": ("Actifs exerçant une profession culturelle", "actifs", source[3]),
+                "E01_share": ("Part des actifs exerçant une profession culturelle", "%", source[3]),
+            },
+            source[2],
+            source[4],
+        )
+        return
+    inds = list(spec.indicators) + [i for p in spec.pairs for i in p]
+    out.indicators(
+        table.id, table.title, inds, _places(store, code, inds, spec.kind == "by_departement")
+    )
+
+
+def _figure_rows(out: _Rows, figure: FigureCtx, code: str) -> None:
+    from reports import figures
+
+    store = out.store
+    fid, title = figure.id, figure.title
+    france = code == "FR"
+    deps = (
+        list(store.territories[store.territories["level"] == "departement"]["code"])
+        if france
+        else store.departements_of(code)
+    )
+    own = [("france", "FR")] if france else [("region", code)]
+    refs = [(lv, cd) for _, lv, cd in figures.reference_rows(store, _territory(store, code))]
+
+    def choropleth(ind: str) -> None:
+        out.indicators(
+            fid, title, [ind], [("departement", d) for d in deps] + own + [("france", "FR")]
+        )
+
+    if fid in CHOROPLETHS:
+        choropleth(CHOROPLETHS[fid])
+    elif fid == "M01":
+        if france:
+            regions = store.territories[store.territories["level"] == "region"]["code"]
+            out.indicators(fid, title, ["C01"], [("region", c) for c in regions] + own)
+        else:
+            out.indicators(fid, title, ["C01"], own + [("france", "FR")])
+    elif fid in POINT_MAPS:
+        types, fr_ind = POINT_MAPS[fid]
+        if france:
+            choropleth(fr_ind)
+            return
+        f = store.facilities
+        pts = f[f["type"].isin(types) & (f["region"] == code)].sort_values(["type", "id"])
+        pts = pts.assign(category=pts["type"] + ":" + pts["category"].fillna("").astype(str))
+        out.records(fid, title, pts, "facility", "id", {"value": ("Valeur", "", "")}, figure.source)
+    elif fid == "M08":
+        if france:
+            choropleth("F02")
+            return
+        m = store.museums[store.museums["region"] == code].sort_values("museofile")
+        out.records(
+            fid,
+            title,
+            m,
+            "museum",
+            "museofile",
+            {
+                "entries_2019": ("Entrées 2019", "entrées", "2019"),
+                "entries_2023": ("Entrées 2023", "entrées", "2023"),
+            },
+            figure.source.removeprefix("Source : "),
+        )
+    elif fid in SPLITS:
+        out.indicators(fid, title, store.components(SPLITS[fid]), refs)
+    elif fid == "G04":
+        inds = list(figures.G04_INDICATORS)
+        out.indicators(fid, title, inds, own + _france_places(store, inds))
+    elif fid == "G07":
+        out.indicators(fid, title, ["F04"], refs, series=True)
+    elif fid == "G08":
+        places = (
+            [("region", c) for c in store.territories.query("level == 'region'")["code"]]
+            if france
+            else [("departement", d) for d in deps]
+        )
+        out.indicators(fid, title, ["F01"], places, series=True)
+    elif fid == "G09":
+        out.indicators(fid, title, ["F11"], own + [("france", "FRM")], series=True)
+    elif fid in {"G10", "G12"}:
+        suffixes = ("_per_inh",) if fid == "G10" else ("_fonct", "_invest")
+        inds = [f"{d}{s}" for d, _ in figures.SPENDING_LEVELS for s in suffixes]
+        out.indicators(fid, title, inds, refs)
+
+
+def _territory(store: Store, code: str):
+    from reports.territories import FRANCE, Territory
+
+    if code == "FR":
+        return FRANCE
+    row = store.territory("region", code)
+    return Territory(code, str(row["name"]), str(row["slug"]), str(row.get("zone") or "metro"))
+
+
+# --- CSV files -------------------------------------------------------------------------------
+def csv_bytes(rows: list[list[str]]) -> bytes:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    writer.writerows(rows)
+    return buf.getvalue().encode("utf-8")
+
+
+def section_csv(
+    store: Store, layouts: Layouts, chapter: ChapterCtx, section: SectionCtx
+) -> bytes | None:
+    """CSV of the tables and figures of one section (None if it prints none)."""
+    out = _Rows(store)
+    code = chapter.code
+    for table in section.tables:
+        _table_rows(out, layouts, table, code)
+    for figure in section.figures:
+        _figure_rows(out, figure, code)
+    return csv_bytes(out.rows) if out.rows else None
+
+
+def _slug(chapter: ChapterCtx) -> str:
+    return chapter.anchor.removeprefix("ch-")
+
+
+def document_csvs(store: Store, layouts: Layouts, doc: DocCtx) -> list[CsvFile]:
+    """One CSV per section that prints a table or a figure, in document order."""
+    files: list[CsvFile] = []
+    for chapter in doc.chapters:
+        for section in chapter.sections:
+            data = section_csv(store, layouts, chapter, section)
+            if data is None:
+                continue
+            ids = [t.id for t in section.tables] + [f.id for f in section.figures]
+            files.append(
+                CsvFile(
+                    name=f"{_slug(chapter)}-{section.id}.csv",
+                    description=(
+                        f"{chapter.title} — {section.title} : données de {', '.join(ids)} "
+                        "(valeurs brutes, unités, sources)"
+                    ),
+                    data=data,
+                )
+            )
+    return files
+
+
+def iter_rows(data: bytes) -> Iterator[dict[str, str]]:
+    """Parse a CSV written by :func:`csv_bytes` (for tests and checks)."""
+    yield from csv.DictReader(io.StringIO(data.decode("utf-8")))
