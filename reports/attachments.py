@@ -263,7 +263,15 @@ def _figure_rows(out: _Rows, figure: FigureCtx, code: str) -> None:
         f = store.facilities
         pts = f[f["type"].isin(types) & (f["region"] == code)].sort_values(["type", "id"])
         pts = pts.assign(category=pts["type"] + ":" + pts["category"].fillna("").astype(str))
-        out.records(fid, title, pts, "facility", "id", {"value": ("Valeur", "", "")}, figure.source)
+        out.records(
+            fid,
+            title,
+            pts,
+            "facility",
+            "id",
+            {"value": ("Valeur", "", "")},
+            figure.source.removeprefix("Source : "),
+        )
     elif fid == "M08":
         if france:
             choropleth("F02")

@@ -97,13 +97,27 @@ def data_build(sources: Path | None) -> None:
 )
 @click.option("--html", "as_html", is_flag=True, help="Write the HTML given to WeasyPrint.")
 @click.option("--all", "all_", is_flag=True, help="Build the 19 fiches (18 régions + France).")
-def fiche(region: str | None, output: Path | None, as_html: bool, all_: bool) -> None:
-    """Portrait fiche of REGION (INSEE code, name or slug, or 'france')."""
+@click.option(
+    "--pdfa", is_flag=True, help="Archival PDF/A-3b (tagged, CSV attached) instead of PDF/UA-1."
+)
+@click.option(
+    "--print", "print_", is_flag=True, help="For a print shop: 3 mm bleed and crop marks."
+)
+def fiche(
+    region: str | None, output: Path | None, as_html: bool, all_: bool, pdfa: bool, print_: bool
+) -> None:
+    """Portrait fiche of REGION (INSEE code, name or slug, or 'france').
+
+    The PDF is tagged (PDF/UA-1: language, title, headings, table headers, alt texts) and
+    carries the CSV of its tables and figures as attachments.
+    """
     import time
 
-    from reports.build import Session, build_fiche
+    from reports.build import Session, build_fiche, check_publication
     from reports.errors import ConfigError
 
+    variant = "pdfa" if pdfa else "tagged"
+    check_publication(as_html, variant, print_)
     if not region and not all_:
         raise ConfigError("give a REGION (e.g. 84, 'Bretagne', france) or --all")
     if all_ and output:
@@ -112,7 +126,7 @@ def fiche(region: str | None, output: Path | None, as_html: bool, all_: bool) ->
     targets = session.all_territories() if all_ else [session.territory(region or "")]
     for territory in targets:
         t0 = time.perf_counter()
-        path = build_fiche(session, territory, output, html=as_html)
+        path = build_fiche(session, territory, output, html=as_html, variant=variant, print_=print_)
         click.echo(f"atlas: {territory.name} → {path} ({time.perf_counter() - t0:.1f} s)")
 
 
@@ -144,7 +158,6 @@ def atlas_build(output: Path | None, html: bool, workers: int | None) -> None:
             f"atlas: {report.pages} pages in {report.seconds:.1f} s "
             f"({report.passes} pass(es), {report.renders} renders) → {report.path}"
         )
-
 
 
 # --- atlas preview (live preview server) — add the command here ----------------------------
