@@ -833,15 +833,15 @@ def _strip_numbers(text: str) -> str:
 
 
 def _certain(units: list[Unit]) -> set[str]:
-    """Units whose start is reliable (every earlier page count known, or guessed from the
-    last build): they are written; the others are only laid out."""
+    """Units whose start is certain (every earlier page count known by content hash or by
+    layout): they are written; the others are only laid out to learn their page count."""
     out: set[str] = set()
     ok = True
     for u in units:
         if ok:
             out.add(u.id)
         # the front matter has a fixed length by construction (atlas.css), not a guess
-        ok = ok and (u.known in {"hash", "actual", "stale"} or u.id == FRONT)
+        ok = ok and (u.known in {"hash", "actual"} or u.id == FRONT)
     return out
 
 

@@ -1,0 +1,107 @@
+"""The atlas: sommaire page numbers = printed folios, outline, page budget, chapters = fiches."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("pypdf")
+
+from reports.atlas import atlas_parts, build_atlas, chapter  # noqa: E402
+from reports.build import Session, fiche_doc  # noqa: E402
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="session")
+def session() -> Session:
+    return Session.open()
+
+
+@pytest.fixture(scope="session")
+def atlas_pdf(session: Session, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("atlas") / "atlas.pdf"
+    build_atlas(session, out, progress=False)
+    return out
+
+
+@pytest.fixture(scope="session")
+def page_texts(atlas_pdf: Path) -> list[str]:
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(atlas_pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    return text.split("\f")[:-1] if text.endswith("\f") else text.split("\f")
+
+
+def _folio(page: str) -> int | None:
+    """The folio printed in the footer: a lone number at the start or end of the last lines."""
+    lines = [ln.strip() for ln in page.strip().splitlines() if ln.strip()]
+    for ln in reversed(lines[-3:]):
+        m = re.match(r"^(\d{1,3})\s{2,}", ln) or re.search(r"\s{2,}(\d{1,3})$", ln)
+        if m:
+            return int(m.group(1))
+        if re.fullmatch(r"\d{1,3}", ln):
+            return int(ln)
+    return None
+
+
+def _toc(page_texts: list[str]) -> dict[str, int]:
+    entries: dict[str, int] = {}
+    for page in page_texts[:6]:
+        if "Sommaire" not in page:
+            continue
+        for ln in page.splitlines():
+            m = re.match(r"^\s*(\S.*?)\s*\.*\s+(\d{1,3})\s*$", ln)
+            if m and not m.group(1).isdigit():
+                entries.setdefault(m.group(1).strip(" ."), int(m.group(2)))
+    return entries
+
+
+def test_page_budget(page_texts: list[str]) -> None:
+    assert 225 <= len(page_texts) <= 275, len(page_texts)
+
+
+def test_toc_pages_match_printed_folios(session: Session, page_texts: list[str]) -> None:
+    toc = _toc(page_texts)
+    names = ["France entière"] + [t.name for t in session.all_territories() if not t.is_france]
+    for name in [*names, "Annexes"]:
+        assert name in toc, f"{name} missing from the sommaire: {sorted(toc)}"
+        page = toc[name]
+        printed = page_texts[page - 1]
+        assert name in printed, f"{name}: title not on page {page}"
+        assert _folio(printed) == page, f"{name}: folio {_folio(printed)} != sommaire {page}"
+        assert page % 2 == 1, f"{name} does not open on a recto page"
+
+
+def test_outline(session: Session, atlas_pdf: Path) -> None:
+    from pypdf import PdfReader
+
+    reader = PdfReader(str(atlas_pdf))
+    top = [o.title for o in reader.outline if not isinstance(o, list)]
+    assert "France entière" in top
+    for t in session.all_territories():
+        if not t.is_france:
+            assert t.name in top, t.name
+    assert "Annexes" in top
+    assert any(isinstance(o, list) for o in reader.outline), "no section bookmarks"
+    assert reader.metadata.title.startswith("Atlas régional de la culture")
+    assert str(reader.trailer["/Root"]["/Lang"]) == "fr"
+
+
+def test_regional_chapter_is_the_fiche(session: Session) -> None:
+    parts = atlas_parts(session)
+    for code in ("84", "04"):
+        territory = session.territory(code)
+        ch = chapter(session, parts, territory)
+        fiche = fiche_doc(session, territory).chapters[0]
+        assert [s.id for s in ch.sections] == [s.id for s in fiche.sections]
+        assert [f.path for s in ch.sections for f in s.figures] == [
+            f.path for s in fiche.sections for f in s.figures
+        ]
+        assert [[r.cells for r in t.rows] for s in ch.sections for t in s.tables] == [
+            [r.cells for r in t.rows] for s in fiche.sections for t in s.tables
+        ]
+        assert [s.paragraphs for s in ch.sections] == [s.paragraphs for s in fiche.sections]
