@@ -58,7 +58,7 @@ class SectionSpec:
     title: str
     template: str
     page: str = "text"
-    analysis: str | None = None
+    analysis: tuple[str, ...] = ()  # text.analyse sections, in order
     intro: str = ""
     indicators: tuple[str, ...] = ()
     tables: tuple[str, ...] = ()
@@ -84,9 +84,11 @@ class SectionSpec:
         return self.tables
 
     def applies_to(self, kind: str) -> bool:
-        return (
-            self.only is None or self.only == kind or (self.only == "region" and kind != "france")
-        )
+        if self.only == "metro":  # metropolitan data: the metro régions and the France fiche
+            return kind != "drom"
+        if self.only == "region":
+            return kind != "france"
+        return self.only is None or self.only == kind
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,12 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict:
 
 
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _as_tuple(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
 
 
 def _suggest(name: str, choices: Any) -> str:
@@ -237,7 +245,7 @@ def load_layouts(
             title=str(s.get("title", "")),
             template=s["template"],
             page=str(s.get("page", "text")),
-            analysis=s.get("analysis"),
+            analysis=_as_tuple(s.get("analysis")),
             intro=str(s.get("intro", "")),
             indicators=tuple(s.get("indicators") or ()),
             tables=tuple(s.get("tables") or ()),

@@ -127,9 +127,9 @@ def build_section(
     kind = territory.kind
     ctx = SectionCtx(spec.id, spec.title, spec.template, spec.page, intro=spec.intro)
     nd: list[str] = []
-    if spec.analysis:
-        analysis = text.analyse(spec.analysis, store, territory.code)
-        ctx.paragraphs = analysis.paragraphs
+    for name in spec.analysis:
+        analysis = text.analyse(name, store, territory.code)
+        ctx.paragraphs += analysis.paragraphs
         nd += analysis.nd_notes
     for tid in spec.tables_for(kind):
         ctx.tables.append(build_table(store, layouts.tables[tid], territory.code))
@@ -137,7 +137,7 @@ def build_section(
         fig = figures.figure_context(fid, store, territory, paths)
         if fig is not None:
             ctx.figures.append(fig)
-    if spec.id == "cinema" and kind == "drom":
+    if spec.id == "offre" and kind == "drom":
         ctx.boxes.append(
             "Les données du CNC sur les établissements cinématographiques (2022) et la série "
             "2003-2023 couvrent la seule France métropolitaine : les indicateurs de fréquentation "

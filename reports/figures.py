@@ -683,7 +683,7 @@ REGISTRY: dict[str, FigureDef] = {
             "M05",
             "Équipements culturels : musées, bibliothèques, cinémas, archives",
             "map",
-            "full",
+            "half",
             draw_facilities,
             fr_or(
                 describe_points(

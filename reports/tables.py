@@ -257,7 +257,7 @@ def museums_top(store: Store, spec: TableSpec, territory: str, n: int = 10) -> T
     return table
 
 
-def zones_emploi(store: Store, spec: TableSpec, territory: str, n: int = 5) -> TableCtx:
+def zones_emploi(store: Store, spec: TableSpec, territory: str, n: int = 4) -> TableCtx:
     z = store.zones_emploi
     if territory != "FR":
         z = z[z["region"] == territory]
