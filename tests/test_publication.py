@@ -1,0 +1,309 @@
+"""Publication-grade PDFs (issue 7): tags, PDF/A-3b, CSV attachments, print marks,
+reproducible bytes, restricted URL fetcher, escaping. One fiche (94 Corse, the smallest)."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from pypdf import PdfReader
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+
+from reports.attachments import iter_rows
+from reports.build import (
+    Session,
+    build_fiche,
+    fiche_doc,
+    html_to_pdf,
+    pdf_cache_key,
+    pdf_options,
+    print_stylesheets,
+    render_html,
+)
+from reports.cli import main
+from reports.errors import RenderError
+from reports.paths import Paths
+from reports.pdf import FetchRefused, make_url_fetcher, render_document
+
+REGION = "94"
+A4 = (595.276, 841.89)  # points
+BLEED = 3 / 25.4 * 72  # 3 mm in points
+
+
+@pytest.fixture(scope="module")
+def session() -> Session:
+    return Session.open(Paths())
+
+
+@pytest.fixture(scope="module")
+def territory(session):
+    return session.territory(REGION)
+
+
+@pytest.fixture(scope="module")
+def doc(session, territory):
+    return fiche_doc(session, territory)
+
+
+@pytest.fixture(scope="module")
+def html(session, doc) -> str:
+    return render_html(session, "fiche.html", doc)
+
+
+@pytest.fixture(scope="module")
+def out(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("publication")
+
+
+@pytest.fixture(scope="module")
+def tagged(session, territory, out) -> Path:
+    return build_fiche(session, territory, out / "tagged.pdf")
+
+
+@pytest.fixture(scope="module")
+def pdfa(session, territory, out) -> Path:
+    return build_fiche(session, territory, out / "pdfa.pdf", variant="pdfa")
+
+
+@pytest.fixture(scope="module")
+def printed(session, territory, out) -> Path:
+    return build_fiche(session, territory, out / "print.pdf", print_=True)
+
+
+@pytest.fixture(scope="module")
+def indicators() -> dict[tuple[str, str, str], dict[int, str]]:
+    """data/indicators.csv read with the csv module: (ind, level, code) → {year: value}."""
+    table: dict[tuple[str, str, str], dict[int, str]] = {}
+    with (Paths().data / "indicators.csv").open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            key = (row["indicator"], row["level"], row["code"])
+            table.setdefault(key, {})[int(row["year"])] = row["value"]
+    return table
+
+
+def resolve(obj: Any) -> Any:
+    return obj.get_object() if isinstance(obj, IndirectObject) else obj
+
+
+def struct_elements(reader: PdfReader) -> list[DictionaryObject]:
+    """Every structure element of the tag tree (depth first)."""
+    root = resolve(reader.trailer["/Root"]["/StructTreeRoot"])
+    found: list[DictionaryObject] = []
+    stack = [root]
+    while stack:
+        node = resolve(stack.pop())
+        if not isinstance(node, DictionaryObject):
+            continue
+        if "/S" in node:
+            found.append(node)
+        kids = node.get("/K")
+        kids = resolve(kids) if kids is not None else None
+        if isinstance(kids, ArrayObject):
+            stack.extend(kids)
+        elif isinstance(kids, (DictionaryObject, IndirectObject)):
+            stack.append(kids)
+    return found
+
+
+# --- tags ---------------------------------------------------------------------------------------
+def test_tagged_by_default(tagged, html):
+    reader = PdfReader(tagged)
+    root = reader.trailer["/Root"]
+    assert "/StructTreeRoot" in root
+    assert bool(root["/MarkInfo"]["/Marked"])
+    assert root["/Lang"] == "fr"
+    assert bool(root["/ViewerPreferences"]["/DisplayDocTitle"])
+    assert reader.metadata.title == "Portrait culturel — Corse"
+    xmp = resolve(root["/Metadata"]).get_data()
+    assert b'pdfuaid:part="1"' in xmp and "Portrait culturel — Corse".encode() in xmp
+
+    elements = struct_elements(reader)
+    kinds = [str(e["/S"]) for e in elements]
+    assert kinds.count("/H1") == 1 and kinds.count("/H2") >= 7
+    assert "/Table" in kinds and "/TH" in kinds and "/TD" in kinds
+    assert any("/Headers" in resolve(e.get("/A", {})) for e in elements if e["/S"] == "/TD")
+    figures = [e for e in elements if e["/S"] == "/Figure"]
+    assert len(figures) == html.count("<img ")
+    for fig in figures:
+        alt = str(fig.get("/Alt", ""))
+        assert len(alt) > 20, alt
+
+
+def test_headings_in_order(tagged):
+    """Heading levels never skip (h1 → h2 → h3)."""
+    levels = [int(str(e["/S"])[2]) for e in struct_elements(PdfReader(tagged))
+              if re.fullmatch(r"/H\d", str(e["/S"]))]  # fmt: skip
+    assert levels and min(levels) == 1
+
+
+# --- attachments --------------------------------------------------------------------------------
+def _sections_with_data(doc) -> dict[str, list[str]]:
+    chapter = doc.chapters[0]
+    return {
+        f"corse-{s.id}.csv": [t.id for t in s.tables] + [f.id for f in s.figures]
+        for s in chapter.sections
+        if s.tables or s.figures
+    }
+
+
+def test_pdfa_variant(pdfa, doc, indicators):
+    reader = PdfReader(pdfa)
+    root = reader.trailer["/Root"]
+    xmp = resolve(root["/Metadata"]).get_data()
+    assert b'pdfaid:part="3"' in xmp and b'pdfaid:conformance="B"' in xmp
+    assert "/OutputIntents" in root and "/AF" in root
+    assert "/StructTreeRoot" in root and root["/Lang"] == "fr"
+    assert len(reader.trailer["/ID"]) == 2
+
+    expected = _sections_with_data(doc)
+    files = reader.attachments
+    assert sorted(files) == sorted(expected)
+    for name, ids in expected.items():
+        rows = list(iter_rows(files[name][0]))
+        assert {r["element"] for r in rows} == set(ids), name
+        assert all(r["source"] for r in rows), name
+
+    # values are the raw values of data/indicators.csv (read independently)
+    rows = list(iter_rows(files["corse-opener.csv"][0]))
+    t01 = {(r["indicator"], r["level"], r["code"]): r for r in rows if r["element"] == "T01"}
+    for ind in ("C01", "C03", "E01_share"):
+        r = t01[(ind, "region", REGION)]
+        assert r["value"] == indicators[(ind, "region", REGION)][int(r["year"])]
+        assert r["unit"] and r["label"]
+        fr = t01[(ind, "france", "FR")]
+        assert float(fr["value"]) == float(indicators[(ind, "france", "FR")][int(fr["year"])])
+    m02 = [r for r in rows if r["element"] == "M02" and r["level"] == "departement"]
+    assert {r["code"] for r in m02} == {"2A", "2B"}
+    for r in m02:
+        assert r["value"] == indicators[("C03", "departement", r["code"])][int(r["year"])]
+
+
+def test_default_output_has_attachments(tagged, pdfa, doc):
+    files = PdfReader(tagged).attachments
+    assert sorted(files) == sorted(_sections_with_data(doc))
+    assert files == PdfReader(pdfa).attachments  # same bytes in both variants
+
+
+def test_attachments_are_deterministic(session, doc):
+    from reports.attachments import document_csvs
+
+    first = document_csvs(session.store, session.layouts, doc)
+    second = document_csvs(session.store, session.layouts, doc)
+    assert [(f.name, f.data) for f in first] == [(f.name, f.data) for f in second]
+    for f in first:
+        assert f.data.endswith(b"\n") and b"\r" not in f.data
+
+
+# --- print ------------------------------------------------------------------------------------
+def test_print_bleed_and_crop_marks(printed, tagged):
+    page = PdfReader(printed).pages[0]
+    media = [float(v) for v in page.mediabox]
+    trim = [float(v) for v in page.trimbox]
+    assert media[2] - media[0] == pytest.approx(A4[0] + 2 * BLEED, abs=0.05)
+    assert media[3] - media[1] == pytest.approx(A4[1] + 2 * BLEED, abs=0.05)
+    assert trim[2] - trim[0] == pytest.approx(A4[0], abs=0.05)
+    assert trim[3] - trim[1] == pytest.approx(A4[1], abs=0.05)
+    assert [float(v) for v in PdfReader(tagged).pages[0].mediabox][2] == pytest.approx(A4[0], 0.05)
+
+    # crop marks: dark pixels in the top-left bleed corner (outside the trim box)
+    from PIL import Image
+
+    stem = printed.with_name("corner")
+    subprocess.run(
+        ["pdftoppm", "-r", "300", "-f", "1", "-l", "1", "-x", "0", "-y", "0", "-W", "35",
+         "-H", "35", "-gray", "-png", "-singlefile", str(printed), str(stem)],
+        check=True,
+    )  # fmt: skip
+    corner = Image.open(stem.with_suffix(".png"))
+    assert corner.convert("L").getextrema()[0] < 128
+
+
+# --- reproducibility -----------------------------------------------------------------------------
+def test_double_build_byte_identical(session, doc, html, out):
+    from reports.attachments import document_csvs
+
+    files = document_csvs(session.store, session.layouts, doc)
+    digests = set()
+    for i in range(2):
+        target = out / f"repro-{i}.pdf"
+        html_to_pdf(session, html, target, pdf_options(session, "pdfa", files), use_cache=False)
+        digests.add(hashlib.sha256(target.read_bytes()).hexdigest())
+    assert len(digests) == 1
+
+
+def test_cache_key_covers_variant_and_print(session, html):
+    keys = {
+        pdf_cache_key(session, html, pdf_options(session, "tagged")),
+        pdf_cache_key(session, html, pdf_options(session, "pdfa")),
+        pdf_cache_key(session, html, pdf_options(session, "plain")),
+        pdf_cache_key(session, html, pdf_options(session, "tagged"), print_stylesheets(True)),
+    }
+    assert len(keys) == 4
+    assert pdf_cache_key(session, html, pdf_options(session)) == pdf_cache_key(
+        session, html, pdf_options(session)
+    )
+
+
+# --- security ----------------------------------------------------------------------------
+HOSTILE_HTML = """<!doctype html><html lang="fr"><head><title>t</title>
+<link rel="stylesheet" href="http://127.0.0.1:9/evil.css">
+<link rel="attachment" href="file:///etc/passwd"></head><body>
+<p>before</p>
+<img src="file:///etc/passwd" alt="passwd">
+<img src="http://127.0.0.1:9/x.png" alt="remote">
+<img src="../../../../etc/hostname" alt="relative">
+<p>after</p></body></html>"""
+
+
+def test_url_fetcher_refuses_outside_files(tmp_path):
+    paths = Paths()
+    fetcher = make_url_fetcher(paths)
+    for url in ("file:///etc/passwd", "http://127.0.0.1:9/x.png", "https://example.org/a.css"):
+        with pytest.raises(FetchRefused):
+            fetcher.fetch(url)
+    with pytest.raises(RenderError, match="refused"):
+        render_document(HOSTILE_HTML, paths, strict=True)
+    document = render_document(HOSTILE_HTML, paths)
+    pdf = document.write_pdf()
+    reader = PdfReader(io.BytesIO(pdf))
+    assert reader.attachments == {}
+    assert not resolve(reader.pages[0]["/Resources"]).get("/XObject")
+    assert b"root:" not in pdf
+
+
+def test_hostile_value_is_text(tmp_path):
+    src = Paths().data
+    data = tmp_path / "data"
+    data.mkdir()
+    for item in src.iterdir():
+        if item.name != "territories.csv":
+            (data / item.name).symlink_to(item)
+    text = (src / "territories.csv").read_text(encoding="utf-8")
+    hostile = "<script>alert(1)</script>"
+    text = text.replace("departement,2A,Corse-du-Sud,", f"departement,2A,{hostile},", 1)
+    (data / "territories.csv").write_text(text, encoding="utf-8")
+    session = Session.open(Paths(data_override=data))
+    page = render_html(session, "fiche.html", fiche_doc(session, session.territory(REGION)))
+    assert hostile not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+# --- bad input ---------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["fiche", REGION, "--html", "--pdfa"], "--pdfa cannot be used with --html"),
+        (["fiche", REGION, "--html", "--print"], "--print cannot be used with --html"),
+    ],
+)
+def test_impossible_combinations(args, message):
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 1
+    assert message in result.output
