@@ -161,6 +161,7 @@ class PageInfo:
     height: float
     texts: list[list[Any]] = field(default_factory=list)  # [x, y, w, h, font px, text]
     anchors: list[str] = field(default_factory=list)  # element ids placed on this page
+    key: str = ""  # content key: same key, same pixels (the image URL, cached across edits)
 
 
 @dataclass
@@ -264,9 +265,13 @@ class Preview:
         self._states: dict[str, DocState] = {}
         self._inflight: dict[str, tuple[int, asyncio.Future[DocState]]] = {}
         self._docs: _LRU = _LRU(4)  # (slug, generation) -> laid-out Document
-        self._page_pdfs: _LRU = _LRU(200)  # (slug, generation, page) -> one-page PDF bytes
+        self._keyed: _LRU = _LRU(600)  # page key -> (slug, Document, index)
+        self._infos: _LRU = _LRU(600)  # page key -> PageInfo
+        self._page_pdfs: _LRU = _LRU(200)  # page key -> one-page PDF bytes
         self._contexts: dict[str, Any] = {}  # slug -> DocCtx, valid until data/layouts change
-        self._pngs: _LRU = _LRU(400)  # (slug, generation, page, dpi) -> png bytes
+        self._pngs: _LRU = _LRU(400)  # (page key, dpi) -> png bytes
+        self._css_warnings: _LRU = _LRU(32)  # (path, text) -> warnings
+        self._composer: Any = None  # reports.incremental.Composer (section-by-section layout)
         self._raster = asyncio.Semaphore(max(1, os.cpu_count() or 1))
         self._listeners: set[asyncio.Queue[dict[str, Any]]] = set()
         self.viewers: dict[str, int] = {}
@@ -391,60 +396,117 @@ class Preview:
                 problems.append(Problem(f"stylesheet not found: {href.group(1)}", kind="warning"))
                 continue
             rel = self.short(str(path))
-            with capture_weasyprint() as messages:
-                CSS(
-                    string=path.read_text(encoding="utf-8"),
-                    base_url=path.as_uri(),
-                    url_fetcher=fetcher,
-                )
-            for msg in messages:
-                at = _AT_RE.search(msg)
-                where = f"{rel}:{at.group(1)}:{at.group(2)}" if at else rel
-                problems.append(Problem(msg, where, "fix the stylesheet", kind="warning"))
+            text = path.read_text(encoding="utf-8")
+            cached = self._css_warnings.get((path, text))
+            if cached is None:
+                with capture_weasyprint() as messages:
+                    CSS(string=text, base_url=path.as_uri(), url_fetcher=fetcher)
+                cached = []
+                for msg in messages:
+                    at = _AT_RE.search(msg)
+                    where = f"{rel}:{at.group(1)}:{at.group(2)}" if at else rel
+                    cached.append(Problem(msg, where, "fix the stylesheet", kind="warning"))
+                self._css_warnings.put((path, text), cached)
+            problems += [Problem(**asdict(w)) for w in cached]
         return problems
 
-    def _render_sync(self, slug: str, generation: int) -> Rendered:
+    def _layout_sync(
+        self, slug: str, generation: int, html: str
+    ) -> tuple[Any, list[PageInfo], list[str], dict[str, Any]]:
+        """Laid-out pages: section by section from the cache when the document allows it
+        (:mod:`reports.incremental`, same pages as the whole layout), else the whole document
+        (:func:`reports.pdf.render_document`, the build's own call)."""
+        from reports.incremental import Composer, NotSplittable
         from reports.pdf import render_document
 
+        if self._composer is None:
+            self._composer = Composer(self.paths)
+        try:
+            composition = self._composer.compose(html)
+        except NotSplittable as exc:
+            log.info("preview: %s laid out whole (%s)", slug, exc)
+        else:
+            pages = []
+            for i, composed in enumerate(composition.pages):
+                info = self._infos.get(composed.key)
+                if info is None:
+                    info = page_info(composed.page)
+                    info.key = composed.key
+                    self._infos.put(composed.key, info)
+                self._keyed.put(composed.key, (slug, composition.document, i))
+                pages.append(info)
+            stats = {
+                "sections": composition.pieces,
+                "sections_laid_out": composition.laid_out,
+                **composition.timings,
+            }
+            return composition.document, pages, composition.warnings, stats
+        with capture_weasyprint() as messages:
+            document = render_document(html, self.paths, base_url=self.paths.root)
+        pages = []
+        for i, page in enumerate(document.pages):
+            info = page_info(page)
+            info.key = f"w{id(self):x}-{slug}-{generation}-{i + 1}"  # whole layout: per generation
+            self._keyed.put(info.key, (slug, document, i))
+            pages.append(info)
+        return document, pages, list(messages), {"sections": 0}
+
+    def _render_sync(self, slug: str, generation: int) -> Rendered:
         t0 = time.perf_counter()
         entry = self._entry(slug)
         if entry is None:
             raise _Failed(Problem(f"no document {slug!r}", hint="see the index"))
-        session = self._ensure_session()
+        self._ensure_session()
         html = self._html_sync(entry)
         t1 = time.perf_counter()
         warnings = self.stylesheet_warnings(html)
         known = {w.message for w in warnings}
-        with capture_weasyprint() as messages:
-            document = render_document(html, session.paths, base_url=session.paths.root)
+        t1b = time.perf_counter()
+        document, pages, messages, stats = self._layout_sync(slug, generation, html)
         warnings += [
             Problem(self.short(m) or m, kind="warning") for m in messages if m not in known
         ]
-        t2 = time.perf_counter()
-        pages = [page_info(p) for p in document.pages]
-        t3 = t4 = time.perf_counter()
+        t2 = t3 = t4 = time.perf_counter()
         found = _TITLE_RE.search(html)
         title = html_lib.unescape(found.group(1)).strip() if found else entry.title
         timings = {
             "html": t1 - t0,
-            "layout": t2 - t1,  # WeasyPrint: HTML + CSS → laid-out pages
+            "css": t1b - t1,  # stylesheet warnings (cached by content)
+            "layout": t2 - t1b,  # WeasyPrint: HTML + CSS → laid-out pages (+ text layer)
             "text": t3 - t2,
             "total": t4 - t0,
+            **{k: float(v) for k, v in stats.items()},
         }
         log.info("preview: %s gen %d rendered in %.2fs %s", slug, generation, t4 - t0, timings)
         return Rendered(slug, generation, title, html, document, pages, warnings, timings)
 
-    def _page_pdf_sync(self, slug: str, generation: int, page: int) -> bytes | None:
+    def page_key(self, slug: str, generation: int, page: int) -> str | None:
+        """The content key of page ``page`` of a rendered generation."""
+        state = self._states.get(slug)
+        if state is None or state.good is None or state.good.generation != generation:
+            return None
+        if not 1 <= page <= len(state.good.pages):
+            return None
+        return state.good.pages[page - 1].key
+
+    def _page_pdf_sync(self, key: str) -> bytes | None:
         """One page of a laid-out document painted alone (same boxes, so same pixels)."""
-        key = (slug, generation, page)
         if key in self._page_pdfs:
             return self._page_pdfs[key]
-        if generation < self.generation and slug in self.viewers:
-            return None  # superseded while queued: the viewer is about to ask for the new one
-        document = self._docs.get((slug, generation))
-        if document is None or not 1 <= page <= len(document.pages):
+        found = self._keyed.get(key)
+        if found is None:
             return None
-        pdf = document.copy([document.pages[page - 1]]).write_pdf()
+        slug, document, index = found
+        state = self._states.get(slug)
+        good = state.good if state is not None else None
+        if (
+            good is not None
+            and self.generation > good.generation
+            and slug in self.viewers
+            and all(p.key != key for p in good.pages)
+        ):
+            return None  # superseded while queued: the viewer asks for the new pages
+        pdf = document.copy([document.pages[index]]).write_pdf()
         self._page_pdfs.put(key, pdf)
         return pdf
 
@@ -510,16 +572,32 @@ class Preview:
         return state
 
     async def page_png(self, slug: str, generation: int, page: int, dpi: int) -> bytes | None:
+        """Page ``page`` of a rendered generation (see :meth:`sheet_png`)."""
+        key = self.page_key(slug, generation, page)
+        return None if key is None else await self.sheet_png(key, dpi)
+
+    async def sheet_png(self, page_key: str, dpi: int) -> bytes | None:
+        """The page image of a page content key: painted once, kept across edits."""
         dpi = max(MIN_DPI, min(MAX_DPI, dpi))
-        key = (slug, generation, page, dpi)
+        key = (page_key, dpi)
         if key in self._pngs:
             return self._pngs[key]
+        found = self._keyed.get(page_key)
+        if found is None:
+            return None
+        slug, page = found[0], found[2] + 1
         try:
-            pdf = await self.run(self._page_pdf_sync, slug, generation, page)
+            pdf = await self.run(self._page_pdf_sync, page_key)
         except Exception as exc:  # painting failed (e.g. a broken figure file)
             log.exception("preview: painting page %d of %s failed", page, slug)
             state = self._states.get(slug)
-            if state is not None and state.generation == generation and state.error is None:
+            good = state.good if state is not None else None
+            if (
+                state is not None
+                and good is not None
+                and state.error is None
+                and any(p.key == page_key for p in good.pages)
+            ):
                 problem = self.problem(exc)
                 problem.message = f"page {page} cannot be painted: {problem.message}"
                 state.error = problem
@@ -663,7 +741,7 @@ def state_json(preview: Preview, slug: str, state: DocState, dpi: int) -> dict[s
                 {
                     "n": i,
                     "of": n,
-                    "src": f"/page/{slug}/{good.generation}/{i}.png?dpi={dpi}",
+                    "src": f"/sheet/{slug}/{p.key}.png?dpi={dpi}",
                     "width": p.width,
                     "height": p.height,
                     "texts": p.texts,
@@ -771,6 +849,17 @@ def create_app(paths: Paths | None = None, *, allowed_hosts: list[str] | None = 
             return not_found()
         return Response(png, media_type="image/png", headers={"Cache-Control": "no-cache"})
 
+    async def sheet_png(request: Request) -> Response:
+        key = request.path_params["key"]
+        found = preview._keyed.get(key)
+        if found is None or found[0] != request.path_params["slug"]:
+            return not_found()
+        png = await preview.sheet_png(key, dpi_of(request))
+        if png is None:
+            return not_found()
+        # a key names the page's content: the same URL always gives the same pixels
+        return Response(png, media_type="image/png", headers={"Cache-Control": "no-cache"})
+
     async def pdf(request: Request) -> Response:
         slug = request.path_params["slug"]
         entries, problem = await preview.entries()
@@ -841,6 +930,7 @@ def create_app(paths: Paths | None = None, *, allowed_hosts: list[str] | None = 
         Route("/doc/{slug:str}", viewer),
         Route("/api/doc/{slug:str}", api_doc),
         Route("/page/{slug:str}/{gen:int}/{n:int}.png", page_png),
+        Route("/sheet/{slug:str}/{key:str}.png", sheet_png),
         Route("/pdf/{slug:str}.pdf", pdf),
         Route("/events", events),
         Route("/styles/{path:path}", static(lambda: preview.paths.styles)),
