@@ -45,7 +45,7 @@ from matplotlib.figure import Figure
 from reports import figstyle as fs
 from reports.paths import Paths
 
-CODE_VERSION = "2"  # bump to force a redraw of every figure
+CODE_VERSION = "3"  # bump to force a redraw of every figure
 DEFAULT_DPI = 200
 FORMATS = {
     "choropleth": "png",
@@ -169,7 +169,14 @@ def figure_bytes(fig: Figure, fmt: str, dpi: int = DEFAULT_DPI) -> bytes:
         fig.savefig(buf, format="svg", metadata=fs.SVG_METADATA)
         return _round_svg(buf.getvalue())
     if fmt == "png":
-        fig.savefig(buf, format="png", dpi=dpi, metadata=fs.PNG_METADATA)
+        fig.savefig(
+            buf,
+            format="png",
+            dpi=dpi,
+            metadata=fs.PNG_METADATA,
+            bbox_inches="tight",
+            pad_inches=0.03,
+        )  # tight: legends placed outside the axes are never clipped
         return flatten_png(buf.getvalue())
     raise ValueError(f"unsupported figure format {fmt!r} (svg or png)")
 

@@ -39,7 +39,7 @@ class TableCtx:
 def _label(store: Store, ind: str) -> str:
     unit = unit_label(store, ind)
     label = store.label(ind)
-    return f"{label} ({unit})" if unit and unit not in label else label
+    return f"{label} ({unit})" if unit and unit.lower() not in label.lower() else label
 
 
 def _sources(store: Store, inds: list[str]) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from reports.sources.aliases import departement_code, departement_lookup
 from reports.sources.base import BuildLog, read_csv, to_number
 from reports.sources.reference import Reference, dep_of_commune
 from reports.sources.theme import IndicatorMeta, ThemeOutput
@@ -142,15 +143,21 @@ def _note_missing_year(rows: pd.DataFrame, indicator: str, source: str) -> pd.Da
 
 # --------------------------------------------------------------------------- museums table
 def museums_table(log: BuildLog, df: pd.DataFrame, ref: Reference) -> pd.DataFrame:
-    """One row per IDMuseofile with visits in 2019 or 2023 (T04, M08)."""
+    """One row per (IDMuseofile, région) with visits in 2019 or 2023 (T04, M08).
+
+    A museum with sites in several régions (e.g. the musée national de la Marine: Paris,
+    Brest, Toulon…) gets one row per région, summing only that région's sites, so a regional
+    top 10 never counts another région's visitors. Town = the busiest site of the région.
+    """
     d = df[df["IDMuseofile"].str.strip() != ""].copy()
     no_id = df.loc[df["IDMuseofile"].str.strip() == "", "IDPatrimostat"].unique()
     if len(no_id):
         log.note(VISITS, f"sites sans IDMuseofile (hors table musées) : {', '.join(no_id)}")
     d["IDMuseofile"] = d["IDMuseofile"].str.strip()
+    d["region"] = d["departement"].map(ref.dep_to_reg)
     entries = (
         d[d["year"].isin([2019, 2023])]
-        .pivot_table(index="IDMuseofile", columns="year", values="total", aggfunc="sum")
+        .pivot_table(index=["IDMuseofile", "region"], columns="year", values="total", aggfunc="sum")
         .reindex(columns=[2019, 2023])
     )
     entries = entries.dropna(how="all")
@@ -159,20 +166,30 @@ def museums_table(log: BuildLog, df: pd.DataFrame, ref: Reference) -> pd.DataFra
     out["entries_2019"] = entries[2019]
     out["entries_2023"] = entries[2023]
     out = out.join(main)
-    out = out.join(_museofile(log), how="left")
+    out = out.reset_index().join(_museofile(log, ref), on="IDMuseofile", how="left")
     out["name"] = out["mf_name"].where(out["mf_name"].fillna("") != "", out["site_name"])
-    out["ville"] = out["mf_ville"].where(out["mf_ville"].fillna("") != "", out["site_ville"])
-    out["region"] = out["departement"].map(ref.dep_to_reg)
-    out = out.reset_index().rename(columns={"index": "museofile", "IDMuseofile": "museofile"})
+    out["ville"] = out["site_ville"].where(out["site_ville"].fillna("") != "", out["mf_ville"])
+    # Muséofile coordinates locate the museum's main site: keep them only in its région
+    split = out.duplicated("IDMuseofile", keep=False)
+    if split.any():
+        mf_region = out["mf_departement"].map(ref.dep_to_reg)
+        away = split & (mf_region != out["region"])
+        out.loc[away, ["lon", "lat"]] = float("nan")
+        log.note(
+            VISITS,
+            "musées à sites dans plusieurs régions (une ligne par région) : "
+            + ", ".join(sorted(out.loc[split, "IDMuseofile"].unique())),
+        )
+    out = out.rename(columns={"IDMuseofile": "museofile"})
     cols = ["museofile", "name", "ville", "commune", "departement", "region"]
     cols += ["entries_2019", "entries_2023", "lon", "lat"]
-    return out[cols].sort_values("museofile").reset_index(drop=True)
+    return out[cols].sort_values(["museofile", "region"]).reset_index(drop=True)
 
 
 def _main_site(d: pd.DataFrame) -> pd.DataFrame:
-    """Commune/name of the museum's busiest site (latest year first) for several-site museums."""
+    """Commune/name of the busiest site (latest year first) of each museum in each région."""
     s = d.sort_values(["year", "total"], ascending=[False, False], na_position="last")
-    s = s.drop_duplicates("IDMuseofile").set_index("IDMuseofile")
+    s = s.drop_duplicates(["IDMuseofile", "region"]).set_index(["IDMuseofile", "region"])
     return pd.DataFrame(
         {
             "commune": s["commune"],
@@ -183,8 +200,14 @@ def _main_site(d: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _museofile(log: BuildLog) -> pd.DataFrame:
-    mf = read_csv(log, MUSEOFILE, ["Identifiant", "Nom_officiel", "Ville", "Coordonnees"], sep="|")
+def _museofile(log: BuildLog, ref: Reference) -> pd.DataFrame:
+    lookup = departement_lookup(ref)
+    mf = read_csv(
+        log,
+        MUSEOFILE,
+        ["Identifiant", "Nom_officiel", "Ville", "Departement", "Coordonnees"],
+        sep="|",
+    )
     coords = mf["Coordonnees"].str.split(",", n=1, expand=True).reindex(columns=[0, 1])
     lat = pd.to_numeric(coords[0].str.strip(), errors="coerce")
     lon = pd.to_numeric(coords[1].str.strip(), errors="coerce")
@@ -192,6 +215,9 @@ def _museofile(log: BuildLog) -> pd.DataFrame:
         {
             "mf_name": mf["Nom_officiel"].str.strip().to_numpy(),
             "mf_ville": mf["Ville"].str.strip().to_numpy(),
+            "mf_departement": mf["Departement"]
+            .map(lambda x: departement_code(x, lookup))
+            .to_numpy(),
             "lat": lat.to_numpy(),
             "lon": lon.to_numpy(),
         },
