@@ -22,7 +22,7 @@ import pandas as pd
 from reports.config import Layouts
 from reports.context import ChapterCtx, DocCtx, FigureCtx, SectionCtx
 from reports.datastore import Store, format_number
-from reports.tables import TableCtx, france_code_for
+from reports.tables import TableCtx
 
 COLUMNS = [
     "element", "element_title", "indicator", "label", "unit", "level", "code", "name",
@@ -62,20 +62,50 @@ class CsvFile:
 
 
 # --- rows ------------------------------------------------------------------------------------
+class _Lookup:
+    """Plain dicts of territories and indicator metadata, built once per document (fast)."""
+
+    META = ("label", "unit", "source", "vintage", "licence")
+
+    def __init__(self, store: Store) -> None:
+        from reports.territories import FRANCE, Territory
+
+        t = store.territories
+        self.names: dict[tuple[str, str], str] = {}
+        self.regions: list[str] = []
+        self.departements: list[str] = []
+        self.deps_of: dict[str, list[str]] = {}
+        self.territory: dict[str, Territory] = {"FR": FRANCE}
+        for level, code, name, slug, region, zone in t[
+            ["level", "code", "name", "slug", "region", "zone"]
+        ].itertuples(index=False, name=None):
+            self.names[(level, code)] = str(name)
+            if level == "region":
+                self.regions.append(code)
+                kind = zone if isinstance(zone, str) and zone else "metro"
+                self.territory[code] = Territory(code, str(name), str(slug), kind)
+            elif level == "departement":
+                self.departements.append(code)
+                self.deps_of.setdefault(str(region), []).append(code)
+        m = store.meta
+        self.scope = dict(zip(m["id"], m["scope"], strict=True))
+        self.meta: dict[str, tuple[str, ...]] = {
+            ind: tuple("" if pd.isna(v) else str(v) for v in values)
+            for ind, *values in m[["id", *self.META]].itertuples(index=False, name=None)
+        }
+
+
 class _Rows:
     """Collects the CSV rows of one section (the Store gives raw values and metadata)."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, lookup: _Lookup) -> None:
         self.store = store
+        self.lk = lookup
         self.rows: list[list[str]] = []
-        self._names = store.territories.set_index(["level", "code"])["name"].to_dict()
+        self._names = lookup.names
 
-    def _meta(self, ind: str) -> tuple[str, str, str, str, str]:
-        meta = self.store.meta
-        if ind not in meta.index:
-            return ind, "", "", "", ""
-        m = meta.loc[ind]
-        return tuple(str(m[k]) for k in ("label", "unit", "source", "vintage", "licence"))  # type: ignore[return-value]
+    def _meta(self, ind: str) -> tuple[str, ...]:
+        return self.lk.meta.get(ind, (ind, "", "", "", ""))
 
     def indicators(
         self,
@@ -130,7 +160,9 @@ class _Rows:
         licence: str = "",
     ) -> None:
         """Rows of a non-indicator table (museums, zones d'emploi, facilities)."""
-        for r in frame.to_dict("records"):
+        columns = list(frame.columns)
+        for values in frame.itertuples(index=False, name=None):
+            r = dict(zip(columns, values, strict=True))
             for col, (label, unit, year) in value_columns.items():
                 self.rows.append(
                     [
@@ -156,20 +188,23 @@ class _Rows:
                 )
 
 
-def _france_places(store: Store, inds: Iterable[str]) -> list[tuple[str, str]]:
-    return [("france", france_code_for(store, i)) for i in inds] + [("france", "FR")]
+def _france_places(out: _Rows, inds: Iterable[str]) -> list[tuple[str, str]]:
+    """France, or France métropolitaine for metro-only indicators (as the tables print)."""
+    return [("france", "FRM" if out.lk.scope.get(i) == "metro" else "FR") for i in inds] + [
+        ("france", "FR")
+    ]
 
 
-def _places(store: Store, code: str, inds: list[str], departements: bool) -> list[tuple[str, str]]:
+def _places(out: _Rows, code: str, inds: list[str], departements: bool) -> list[tuple[str, str]]:
     """Territories a table or chart shows: the région (+ its départements) and France;
     for the France document the three national aggregates and the 18 régions."""
     if code == "FR":
-        regions = store.territories[store.territories["level"] == "region"]["code"]
+        regions = out.lk.regions
         return [("france", c) for c in ("FR", "FRM", "DROM")] + [("region", c) for c in regions]
     places = [("region", code)]
     if departements:
-        places = [("departement", d) for d in store.departements_of(code)] + places
-    return places + _france_places(store, inds)
+        places = [("departement", d) for d in out.lk.deps_of.get(code, [])] + places
+    return places + _france_places(out, inds)
 
 
 def _table_rows(out: _Rows, layouts: Layouts, table: TableCtx, code: str) -> None:
@@ -224,7 +259,7 @@ def _table_rows(out: _Rows, layouts: Layouts, table: TableCtx, code: str) -> Non
         return
     inds = list(spec.indicators) + [i for p in spec.pairs for i in p]
     out.indicators(
-        table.id, table.title, inds, _places(store, code, inds, spec.kind == "by_departement")
+        table.id, table.title, inds, _places(out, code, inds, spec.kind == "by_departement")
     )
 
 
@@ -234,13 +269,9 @@ def _figure_rows(out: _Rows, figure: FigureCtx, code: str) -> None:
     store = out.store
     fid, title = figure.id, figure.title
     france = code == "FR"
-    deps = (
-        list(store.territories[store.territories["level"] == "departement"]["code"])
-        if france
-        else store.departements_of(code)
-    )
+    deps = out.lk.departements if france else out.lk.deps_of.get(code, [])
     own = [("france", "FR")] if france else [("region", code)]
-    refs = [(lv, cd) for _, lv, cd in figures.reference_rows(store, _territory(store, code))]
+    refs = [(lv, cd) for _, lv, cd in figures.reference_rows(store, out.lk.territory[code])]
 
     def choropleth(ind: str) -> None:
         out.indicators(
@@ -251,8 +282,7 @@ def _figure_rows(out: _Rows, figure: FigureCtx, code: str) -> None:
         choropleth(CHOROPLETHS[fid])
     elif fid == "M01":
         if france:
-            regions = store.territories[store.territories["level"] == "region"]["code"]
-            out.indicators(fid, title, ["C01"], [("region", c) for c in regions] + own)
+            out.indicators(fid, title, ["C01"], [("region", c) for c in out.lk.regions] + own)
         else:
             out.indicators(fid, title, ["C01"], own + [("france", "FR")])
     elif fid in POINT_MAPS:
@@ -293,12 +323,12 @@ def _figure_rows(out: _Rows, figure: FigureCtx, code: str) -> None:
         out.indicators(fid, title, store.components(SPLITS[fid]), refs)
     elif fid == "G04":
         inds = list(figures.G04_INDICATORS)
-        out.indicators(fid, title, inds, own + _france_places(store, inds))
+        out.indicators(fid, title, inds, own + _france_places(out, inds))
     elif fid == "G07":
         out.indicators(fid, title, ["F04"], refs, series=True)
     elif fid == "G08":
         places = (
-            [("region", c) for c in store.territories.query("level == 'region'")["code"]]
+            [("region", c) for c in out.lk.regions]
             if france
             else [("departement", d) for d in deps]
         )
@@ -311,15 +341,6 @@ def _figure_rows(out: _Rows, figure: FigureCtx, code: str) -> None:
         out.indicators(fid, title, inds, refs)
 
 
-def _territory(store: Store, code: str):
-    from reports.territories import FRANCE, Territory
-
-    if code == "FR":
-        return FRANCE
-    row = store.territory("region", code)
-    return Territory(code, str(row["name"]), str(row["slug"]), str(row.get("zone") or "metro"))
-
-
 # --- CSV files -------------------------------------------------------------------------------
 def csv_bytes(rows: list[list[str]]) -> bytes:
     buf = io.StringIO()
@@ -330,10 +351,14 @@ def csv_bytes(rows: list[list[str]]) -> bytes:
 
 
 def section_csv(
-    store: Store, layouts: Layouts, chapter: ChapterCtx, section: SectionCtx
+    store: Store,
+    layouts: Layouts,
+    chapter: ChapterCtx,
+    section: SectionCtx,
+    lookup: _Lookup | None = None,
 ) -> bytes | None:
     """CSV of the tables and figures of one section (None if it prints none)."""
-    out = _Rows(store)
+    out = _Rows(store, lookup or _Lookup(store))
     code = chapter.code
     for table in section.tables:
         _table_rows(out, layouts, table, code)
@@ -349,9 +374,10 @@ def _slug(chapter: ChapterCtx) -> str:
 def document_csvs(store: Store, layouts: Layouts, doc: DocCtx) -> list[CsvFile]:
     """One CSV per section that prints a table or a figure, in document order."""
     files: list[CsvFile] = []
+    lookup = _Lookup(store)
     for chapter in doc.chapters:
         for section in chapter.sections:
-            data = section_csv(store, layouts, chapter, section)
+            data = section_csv(store, layouts, chapter, section, lookup)
             if data is None:
                 continue
             ids = [t.id for t in section.tables] + [f.id for f in section.figures]

@@ -1,0 +1,89 @@
+"""Cost of the publication variants (issue 7) on one fiche, PDF cache bypassed.
+
+For each variant: the CSV attachments (when embedded) + WeasyPrint layout + PDF writing,
+the fiche context and HTML being built once beforehand (figures come from the figure cache,
+the same for every variant). Variants are interleaved and each is timed ``--runs`` times
+(median reported), in one process after a warm-up render.
+
+    plain   untagged, no attachments (the build before issue 7)
+    tagged  PDF/UA-1 + CSV attachments (the default output)
+    pdfa    PDF/A-3b, tagged, + CSV attachments (--pdfa)
+    print   tagged + attachments + 3 mm bleed and crop marks (--print)
+
+Usage: python benchmarks/bench_publication.py [REGION] [--runs N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from reports.attachments import document_csvs  # noqa: E402
+from reports.build import (  # noqa: E402
+    Session,
+    fiche_doc,
+    html_to_pdf,
+    pdf_options,
+    print_stylesheets,
+    render_html,
+)
+
+# name → (PDF variant, attachments, print)
+CASES = {
+    "plain": ("plain", False, False),
+    "tagged": ("tagged", True, False),
+    "pdfa": ("pdfa", True, False),
+    "print": ("tagged", True, True),
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("region", nargs="?", default="94")
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+
+    session = Session.open()
+    territory = session.territory(args.region)
+    doc = fiche_doc(session, territory)  # figures drawn or taken from the cache, once
+    html = render_html(session, "fiche.html", doc)
+    times: dict[str, list[float]] = {name: [] for name in CASES}
+    sizes: dict[str, int] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        target = Path(tmp) / "fiche.pdf"
+        html_to_pdf(session, html, target, pdf_options(session, "plain"), use_cache=False)
+        for _ in range(args.runs):
+            for name, (variant, attach, print_) in CASES.items():
+                t0 = time.perf_counter()
+                files = document_csvs(session.store, session.layouts, doc) if attach else []
+                html_to_pdf(
+                    session,
+                    html,
+                    target,
+                    pdf_options(session, variant, files),
+                    stylesheets=print_stylesheets(print_),
+                    use_cache=False,
+                )
+                times[name].append(time.perf_counter() - t0)
+                sizes[name] = target.stat().st_size
+    base = statistics.median(times["plain"])
+    print(f"fiche {territory.name} ({args.region}), median of {args.runs}, PDF cache bypassed")
+    print(f"{'variant':<8} {'median':>8} {'vs plain':>9} {'size':>10}   runs")
+    for name, values in times.items():
+        med = statistics.median(values)
+        runs = " ".join(f"{v:.2f}" for v in values)
+        print(
+            f"{name:<8} {med:>7.2f}s {100 * (med / base - 1):>+8.1f}% "
+            f"{sizes[name] / 1e6:>8.2f}MB   {runs}"
+        )
+
+
+if __name__ == "__main__":
+    main()
