@@ -15,14 +15,13 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 import pandas as pd
 
 from reports.errors import DataError
-from reports.sources.base import BuildLog, read_csv, read_excel, sha256_of, to_number
-from reports.sources.reference import Reference, dep_of_commune
+from reports.sources.base import BuildLog, read_csv, read_excel, to_number
+from reports.sources.reference import Reference, dep_of_commune, load_json
 from reports.sources.theme import IndicatorMeta, ThemeOutput
 from reports.sources.tidy import (
     COLUMNS,
@@ -314,20 +313,6 @@ def _sector_ids(rows: pd.DataFrame, mapping: dict[str, str], rel: str) -> pd.Ser
 
 
 # --------------------------------------------------------------------------- EPCI (D09)
-def _load_json(log: BuildLog, rel: str) -> list[dict]:
-    path = log.sources_dir / rel
-    if not path.is_file():
-        raise DataError(
-            "source file not found",
-            where=str(path),
-            hint="check --sources points at shared/data/sources (see SOURCES.md)",
-        )
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise DataError(f"invalid JSON ({exc})", where=str(path), hint="restore the file") from None
-    log.record(rel, None, sha256_of(path), len(data))
-    return data
 
 
 def _majority_place(members: pd.DataFrame, ref: Reference) -> tuple[str, str] | None:
@@ -344,7 +329,7 @@ def _majority_place(members: pd.DataFrame, ref: Reference) -> tuple[str, str] | 
 
 def epci_membership(log: BuildLog) -> pd.DataFrame:
     """Members of the COG 2026 EPCI: siren, commune, population (populationTotale)."""
-    data = _load_json(log, EPCI_JSON)
+    data = load_json(log, EPCI_JSON)
     rows = [
         (e["code"], m["code"], float(m.get("populationTotale") or 0))
         for e in data

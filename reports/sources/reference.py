@@ -63,7 +63,8 @@ class Reference:
         return dict(zip(self.regions["name"], self.regions["code"], strict=True))
 
 
-def _load_json(log: BuildLog, rel: str) -> list[dict]:
+def load_json(log: BuildLog, rel: str) -> list[dict]:
+    """A JSON source file, checked and recorded for provenance."""
     path = log.sources_dir / rel
     if not path.is_file():
         raise DataError(
@@ -80,7 +81,7 @@ def _load_json(log: BuildLog, rel: str) -> list[dict]:
 
 
 def load_reference(log: BuildLog) -> Reference:
-    regs = pd.DataFrame(_load_json(log, f"{COG}/regions.json"))
+    regs = pd.DataFrame(load_json(log, f"{COG}/regions.json"))
     regs = regs[regs["code"].isin(REGION_ORDER)].copy()
     if len(regs) != 18:
         raise DataError("expected 18 régions", where=f"{COG}/regions.json")
@@ -89,7 +90,7 @@ def load_reference(log: BuildLog) -> Reference:
     regs = regs.rename(columns={"nom": "name"})[["code", "name", "zone", "order"]]
     regs["slug"] = regs["name"].map(slugify)
 
-    deps = pd.DataFrame(_load_json(log, f"{COG}/departements.json"))
+    deps = pd.DataFrame(load_json(log, f"{COG}/departements.json"))
     deps = deps[deps["region"].isin(REGION_ORDER)].copy()
     if len(deps) != 101:
         raise DataError("expected 101 départements", where=f"{COG}/departements.json")
