@@ -75,14 +75,15 @@ def main() -> None:
                 sizes[name] = target.stat().st_size
     base = statistics.median(times["plain"])
     print(f"fiche {territory.name} ({args.region}), median of {args.runs}, PDF cache bypassed")
-    print(f"{'variant':<8} {'median':>8} {'vs plain':>9} {'size':>10}   runs")
+    best = min(times["plain"])
+    print(f"{'variant':<8} {'median':>8} {'vs plain':>9} {'min':>7} {'vs plain':>9} {'size':>9}")
     for name, values in times.items():
-        med = statistics.median(values)
-        runs = " ".join(f"{v:.2f}" for v in values)
+        med, low = statistics.median(values), min(values)
         print(
-            f"{name:<8} {med:>7.2f}s {100 * (med / base - 1):>+8.1f}% "
-            f"{sizes[name] / 1e6:>8.2f}MB   {runs}"
+            f"{name:<8} {med:>7.2f}s {100 * (med / base - 1):>+8.1f}% {low:>6.2f}s "
+            f"{100 * (low / best - 1):>+8.1f}% {sizes[name] / 1e6:>7.2f}MB"
         )
+    print("runs: " + "; ".join(f"{n} " + " ".join(f"{v:.2f}" for v in t) for n, t in times.items()))
 
 
 if __name__ == "__main__":
