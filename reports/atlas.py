@@ -438,7 +438,13 @@ class RenderResult:
 
 
 def task_render(
-    unit_id: str, html: str, start: int, pad_allowed: bool, out: str | None, root: str
+    unit_id: str,
+    html: str,
+    start: int,
+    pad_allowed: bool,
+    out: str | None,
+    root: str,
+    extra_css: tuple[str, ...] = (),  # issue 7: --print stylesheet (reports.build)
 ) -> RenderResult:
     """Worker: lay out one unit starting at folio ``start``; write its PDF if ``out``.
 
@@ -449,7 +455,9 @@ def task_render(
     paths = Paths(root=Path(root))
     page_css = f"<style>@page :first {{ counter-reset: page {start}; }}</style>"
     text = html.replace(OFFSET_MARK, page_css, 1)
-    document = render_document(text, paths, base_url=paths.root)
+    document = render_document(
+        text, paths, base_url=paths.root, stylesheets=[paths.root / s for s in extra_css]
+    )
     n = len(document.pages)
     content = n - 1 if pad_allowed else n
     anchors: dict[str, int] = {}
@@ -695,8 +703,17 @@ def build_atlas(
     workers: int | None = None,
     progress: bool | None = None,
     log: Callable[[str], None] | None = None,
+    print_: bool = False,
 ) -> AtlasReport:
-    """Build the atlas PDF (or, with ``html=True``, the whole atlas as one HTML file)."""
+    """Build the atlas PDF (or, with ``html=True``, the whole atlas as one HTML file).
+
+    ``print_`` (issue 7, ``atlas build --print``): 3 mm bleed and crop marks on every page.
+    """
+    from reports.build import check_publication, print_stylesheets
+
+    check_publication(html, "plain", print_)
+    extra_css = tuple(print_stylesheets(print_))
+    suffix = "-print" if print_ else ""  # unit PDFs with marks are cached apart
     t0 = time.perf_counter()
     session = session or Session.open()
     paths = session.paths
@@ -757,7 +774,7 @@ def build_atlas(
             for u in units:
                 if u.rendered == (_hash(u.html), u.start):
                     continue
-                cached = pdf_dir / f"{_hash(u.html)}-{u.start}.pdf"
+                cached = pdf_dir / f"{_hash(u.html)}-{u.start}{suffix}.pdf"
                 if u.known == "hash" and cached.is_file():  # unchanged unit, same start
                     u.pdf, u.rendered = cached, (_hash(u.html), u.start)
                     u.pad = u.kind != ANNEXES and (u.start + u.pages) % 2 == 0
@@ -779,7 +796,7 @@ def build_atlas(
             certain = _certain(units)
             futs: dict[Future, Unit] = {}
             for u in sorted(todo, key=lambda x: -x.pages):
-                pdf = pdf_dir / f"{_hash(u.html)}-{u.start}.pdf"
+                pdf = pdf_dir / f"{_hash(u.html)}-{u.start}{suffix}.pdf"
                 fut = pool.submit(
                     task_render,
                     u.id,
@@ -788,6 +805,7 @@ def build_atlas(
                     u.kind != ANNEXES,
                     str(pdf) if u.id in certain else None,
                     str(paths.root),
+                    extra_css,
                 )
                 futs[fut] = u
             for fut in as_completed(futs):
