@@ -7,9 +7,10 @@ Usage::
 
 1. Server side: the re-render of one fiche (figures cached) — HTML, WeasyPrint layout, PDF
    bytes, text layer — and the rasterisation of its pages by ``pdftoppm``.
-2. End to end (headless Chromium, ``/usr/bin/chromium``): a real server on a copy of
-   ``templates/``; a template is edited and the time is taken from the file write to
-   (a) the new text on the sheets and (b) every sheet image swapped in.
+2. End to end (headless Chromium, ``/usr/bin/chromium``): a real server on a copy of the
+   project (templates, styles, layouts.yaml; data and figure cache shared); a section template,
+   a template edit adding a page, and a stylesheet are edited, and the time is taken from the
+   file write to the edited sheet showing the new text *and* its new page image.
 3. ``--all``: server-side render time and page count of every fiche.
 4. ``--pagedjs FILE``: the alternative that was not chosen — the same HTML/CSS paginated by
    Paged.js in Chromium — compared with WeasyPrint: page counts and the page on which each
@@ -55,7 +56,7 @@ def ms(seconds: float) -> str:
 
 def summary(label: str, values: list[float]) -> None:
     print(
-        f"  {label:<34} median {ms(statistics.median(values))}   "
+        f"  {label:<40} median {ms(statistics.median(values))}   "
         f"min {ms(min(values))}   max {ms(max(values))}   (n={len(values)})"
     )
 
@@ -64,6 +65,10 @@ def summary(label: str, values: list[float]) -> None:
 
 
 async def server_side(slug: str, runs: int) -> None:
+    """Layout of one fiche: whole document vs section by section (reports.incremental)."""
+    from reports.incremental import Composer
+    from reports.pdf import render_document
+
     preview = Preview(PreviewPaths())
     try:
         t = time.perf_counter()
@@ -71,32 +76,51 @@ async def server_side(slug: str, runs: int) -> None:
         if state.error or state.good is None:
             raise SystemExit(f"cannot render {slug}: {state.error}")
         print(f"first render of {slug} (figures may be drawn): {ms(time.perf_counter() - t)}")
+        html = state.good.html
+        paths = preview.paths
+        sections = html.count('<section class="section')
+        long = "Lorem ipsum dolor sit amet. " * 200
+        edits = {
+            "one section (opener)": lambda i: html.replace(
+                '<p class="kicker">', f'<p class="kicker">E{i} '
+            ),
+            "one section, +1 page": lambda i: html.replace(
+                '<p class="fine">', f'<p class="fine">E{i} {long}'
+            ),
+        }
         parts: dict[str, list[float]] = {}
-        raster96: list[float] = []
-        raster_all: list[float] = []
         for _ in range(runs):
-            preview.generation += 1  # what a template edit does
-            state = await preview.state(slug)
-            good = state.good
-            assert good is not None and good.generation == preview.generation
-            for k, v in good.timings.items():
-                parts.setdefault(k, []).append(v)
             t = time.perf_counter()
-            await preview.page_png(slug, good.generation, 1, 96)
-            raster96.append(time.perf_counter() - t)
-            t = time.perf_counter()
-            await asyncio.gather(
-                *(
-                    preview.page_png(slug, good.generation, n, 192)
-                    for n in range(1, len(good.pages) + 1)
-                )
+            whole = render_document(html, paths, base_url=paths.root)
+            parts.setdefault("whole document (the PDF's layout)", []).append(
+                time.perf_counter() - t
             )
-            raster_all.append(time.perf_counter() - t)
-        print(f"server-side re-render of {slug}, {len(good.pages)} pages, figures cached:")
-        for k in ("html", "layout", "text", "total"):
-            summary(f"{k}", parts[k])
-        summary("page 1 painted + pdftoppm @96 dpi", raster96)
-        summary(f"all {len(good.pages)} pages painted + @192 dpi", raster_all)
+            composer = Composer(paths)  # empty cache: what a stylesheet edit costs
+            t = time.perf_counter()
+            composed = composer.compose(html)
+            parts.setdefault(f"every section ({sections}, stylesheet edit)", []).append(
+                time.perf_counter() - t
+            )
+            assert len(composed.pages) == len(whole.pages)
+            for label, edit in edits.items():
+                for i in range(2):
+                    t = time.perf_counter()
+                    composer.compose(edit(i))
+                    parts.setdefault(label, []).append(time.perf_counter() - t)
+            preview.generation += 1
+            await preview.state(slug)  # the preview's own render: all from the cache
+            preview._pngs.clear()
+            preview._page_pdfs.clear()
+            t = time.perf_counter()
+            good = preview._states[slug].good
+            assert good is not None
+            await preview.sheet_png(good.pages[0].key, 96)
+            parts.setdefault("page 1 painted + pdftoppm @96 dpi", []).append(
+                time.perf_counter() - t
+            )
+        print(f"server side, {slug}, {len(whole.pages)} pages, figures cached:")
+        for label, values in parts.items():
+            summary(label, values)
     finally:
         preview.close()
 
@@ -130,52 +154,129 @@ def launch(pw: Any) -> Any:
     return pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
 
 
+def project_copy() -> tuple[Path, PreviewPaths]:
+    """A throw-away project root: copies of templates/, styles/ and layouts.yaml (edited by
+    the benchmark), the real data/ and figure cache (figures come from the cache)."""
+    tmp = Path(tempfile.mkdtemp(prefix="bench-preview-"))
+    shutil.copytree(PROJECT_ROOT / "templates", tmp / "templates")
+    shutil.copytree(PROJECT_ROOT / "styles", tmp / "styles")
+    shutil.copy2(PROJECT_ROOT / "layouts.yaml", tmp / "layouts.yaml")
+    (tmp / "cache").symlink_to(PreviewPaths().cache.resolve(), target_is_directory=True)
+    return tmp, PreviewPaths(root=tmp, data_override=PreviewPaths().data.resolve())
+
+
+#: (label, file, edit(text, i) -> text, text that shows the edit or None, page to look at)
+EDITS: list[tuple[str, str, Any, str | None, str]] = [
+    (
+        "section template (opener, page 1)",
+        "templates/sections/opener.html",
+        lambda t, i: t.replace('<p class="kicker">', f'<p class="kicker">BENCH{i}X '),
+        "BENCH{i}X",
+        "first",
+    ),
+    (
+        "section template (notes, last page)",
+        "templates/sections/notes.html",
+        lambda t, i: t.replace("<h2>{{ section.title }}", f"<h2>BENCH{i}X {{{{ section.title }}}}"),
+        "BENCH{i}X",
+        "last",
+    ),
+    (
+        "section template, +1 page (folios)",
+        "templates/sections/notes.html",
+        lambda t, i: t.replace(
+            '<p class="fine">',
+            '<p class="fine">' + "Lorem ipsum dolor sit amet. " * (180 + i) + f"BENCH{i}X ",
+        ),
+        "BENCH{i}X",
+        "last",
+    ),
+    (
+        "stylesheet (print.css colour)",
+        "styles/print.css",
+        lambda t, i: t.replace("--muted: #5a6672;", f"--muted: #5a66{70 + i:02d};"),
+        None,
+        "first",
+    ),
+]
+
+SHOWN = """([sel, mark]) => {
+  const sheets = document.querySelectorAll('.sheet');
+  const sheet = sel === 'first' ? sheets[0] : sheets[sheets.length - 1];
+  if (!sheet) return false;
+  const img = sheet.querySelector('.page-img');
+  const fresh = img && img.complete && img.naturalWidth > 0;
+  if (!fresh || img.dataset.src === window.__benchSrc) return false;
+  return !mark || sheet.querySelector('.text-layer').innerText.includes(mark);
+}"""
+
+REMEMBER = """(sel) => {
+  const sheets = document.querySelectorAll('.sheet');
+  const sheet = sel === 'first' ? sheets[0] : sheets[sheets.length - 1];
+  sheet.scrollIntoView();
+  window.__benchSrc = sheet.querySelector('.page-img').dataset.src;
+}"""
+
+
+STATE = """() => [document.body.dataset.generation, document.body.dataset.state,
+  [...document.querySelectorAll('.sheet .page-img')].map(i => i.dataset.src).join(' '),
+  document.getElementById('status').textContent]"""
+
+
 def end_to_end(slug: str, runs: int) -> None:
+    """Edit → the edited sheet shows the new text and its new image, in Chromium."""
     from playwright.sync_api import sync_playwright
 
-    tmp = Path(tempfile.mkdtemp(prefix="bench-preview-"))
-    templates = tmp / "templates"
-    shutil.copytree(PROJECT_ROOT / "templates", templates)
-    opener = templates / "sections" / "opener.html"
-    original = opener.read_text(encoding="utf-8")
-    text_times: list[float] = []
-    full_times: list[float] = []
+    tmp, paths = project_copy()
+    originals = {rel: (tmp / rel).read_text(encoding="utf-8") for _, rel, *_ in EDITS}
+    results: dict[str, list[float]] = {}
+    server_times: dict[str, list[float]] = {}
     try:
-        with (
-            ServerThread(PreviewPaths(templates_override=templates)) as srv,
-            sync_playwright() as pw,
-        ):
+        with ServerThread(paths) as srv, sync_playwright() as pw:
             browser = launch(pw)
             page = browser.new_page(viewport={"width": 1200, "height": 900})
-            page.set_default_timeout(60_000)
+            page.set_default_timeout(30_000)
             page.goto(f"{srv.url}/doc/{slug}")
             page.wait_for_selector("body[data-state=ok]")
-            for i in range(runs):
-                mark = f"BENCHMARK{i}X"
-                gen = int(page.evaluate("document.body.dataset.generation"))
-                t0 = time.perf_counter()
-                opener.write_text(
-                    original.replace('<p class="kicker">', f'<p class="kicker">{mark} '),
-                    encoding="utf-8",
-                )
+            for label, rel, edit, mark, where in EDITS:
+                path = tmp / rel
+                for i in range(runs + 1):  # the first run warms the pieces' cache
+                    page.evaluate(REMEMBER, where)
+                    gen = int(page.evaluate("document.body.dataset.generation"))
+                    t0 = time.perf_counter()
+                    path.write_text(edit(originals[rel], i), encoding="utf-8")
+                    try:
+                        page.wait_for_function(
+                            SHOWN, arg=[where, mark.format(i=i) if mark else None], polling="raf"
+                        )
+                    except Exception:
+                        print(f"timed out: {label} #{i}", page.evaluate(STATE), file=sys.stderr)
+                        raise
+                    elapsed = time.perf_counter() - t0
+                    page.wait_for_function(
+                        "g => +document.body.dataset.generation > g", arg=gen, polling="raf"
+                    )
+                    timings = page.evaluate(
+                        f"fetch('/api/doc/{slug}').then(r => r.json()).then(j => j.timings)"
+                    )
+                    if i > 0:
+                        results.setdefault(label, []).append(elapsed)
+                        server_times.setdefault(label, []).append(timings.get("total", 0))
+                    time.sleep(0.3)
+                path.write_text(originals[rel], encoding="utf-8")
                 page.wait_for_function(
-                    "m => document.querySelector('.sheet .text-layer').innerText.includes(m)",
-                    arg=mark,
+                    "g => +document.body.dataset.generation > g",
+                    arg=int(page.evaluate("document.body.dataset.generation")),
                     polling="raf",
                 )
-                text_times.append(time.perf_counter() - t0)
-                page.wait_for_function(
-                    "g => +document.body.dataset.generation > g", arg=gen, polling="raf"
-                )
-                full_times.append(time.perf_counter() - t0)
                 time.sleep(0.3)
             browser.close()
     finally:
-        opener.write_text(original, encoding="utf-8")
         shutil.rmtree(tmp, ignore_errors=True)
-    print(f"end to end in Chromium, template edit → refreshed sheets ({slug}):")
-    summary("edit → new page 1 on screen", text_times)
-    summary("edit → every sheet swapped", full_times)
+    print(f"end to end in Chromium, edit → edited sheet refreshed on screen ({slug}):")
+    for label, values in results.items():
+        summary(label, values)
+        summary("  of which server render", server_times[label])
 
 
 # -- 4. Paged.js vs WeasyPrint -----------------------------------------------------------------
