@@ -12,11 +12,12 @@ import io
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from reports.paths import PROJECT_ROOT
-from reports.preview import Preview, PreviewPaths, ServerThread, safe_file
+from reports.preview import Preview, PreviewPaths, ServerThread, page_info, safe_file
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -86,6 +87,122 @@ def test_preview_html_is_the_html_given_to_weasyprint() -> None:
         expected = fiche_html(session, session.territory(SLUG))
         assert preview._html_sync(entry) == expected
         assert preview._html_sync(entry) == expected  # second time from the cached context
+    finally:
+        preview.close()
+
+
+@pytest.fixture(scope="module")
+def session():  # type: ignore[no-untyped-def]
+    from reports.build import Session
+
+    return Session.open()
+
+
+def _pages(pages: list) -> list[tuple]:  # type: ignore[type-arg]
+    """Everything the preview shows of a page: size, text fragments at their positions
+    (running header and folio included), anchors."""
+    out = []
+    for page in pages:
+        info = page_info(page)
+        out.append((info.width, info.height, info.texts, sorted(info.anchors)))
+    return out
+
+
+def _assert_same_pages(whole: list[tuple], composed: list[tuple]) -> None:
+    assert len(composed) == len(whole)
+    for n, (a, b) in enumerate(zip(whole, composed, strict=True), start=1):
+        assert b == a, f"page {n} differs"
+
+
+@pytest.mark.parametrize("slug", ["bretagne", "guadeloupe", "france"])
+def test_section_by_section_layout_equals_the_whole_document(session, slug: str) -> None:  # type: ignore[no-untyped-def]
+    """reports.incremental: same pages, same text at the same place, same folios and running
+    headers as WeasyPrint's layout of the whole document (the PDF's)."""
+    from reports.build import fiche_html
+    from reports.incremental import Composer
+    from reports.pdf import render_document
+
+    html = fiche_html(session, session.territory(slug))
+    whole = render_document(html, session.paths, base_url=session.paths.root)
+    composer = Composer(session.paths)
+    composition = composer.compose(html)
+    assert composition.laid_out == composition.pieces >= 5  # really section by section
+    _assert_same_pages(_pages(whole.pages), _pages([p.page for p in composition.pages]))
+    total = len(whole.pages)
+    last = page_info(composition.pages[-1].page)
+    assert any(t[5] == f"page {total} / {total}" for t in last.texts)
+
+    # an edit that adds a page to one section: only that section is laid out again, the
+    # later pages are re-numbered, the totals change everywhere — still the whole's pages
+    long = "Lorem ipsum dolor sit amet, consectetur adipiscing elit. " * 60
+    edited = html.replace("</h2>", f"</h2><p>{long}</p>", 2)
+    composition = composer.compose(edited)
+    assert composition.laid_out == 2
+    whole = render_document(edited, session.paths, base_url=session.paths.root)
+    assert len(whole.pages) > total
+    _assert_same_pages(_pages(whole.pages), _pages([p.page for p in composition.pages]))
+
+
+def test_documents_that_cannot_be_cut_are_laid_out_whole() -> None:
+    from reports.incremental import NotSplittable, split_sections
+
+    good = (
+        "<html><head></head><body><article>"
+        '<section id="a">A<section id="x">x</section></section>\n<section id="b">B</section>'
+        "</article></body></html>"
+    )
+    split = split_sections(good)
+    assert [s[:16] for s in split.sections] == ['<section id="a">', '<section id="b">']
+    assert 'style="display:none !important" id="a"' in split.piece(1)
+    for bad in [
+        good.replace("<article>", "<article><p>intro</p>"),  # content outside the sections
+        good.replace("</article>", "</article><p>after</p>"),
+        good.replace("<article>", "<div>").replace("</article>", "</div>"),
+        good.replace('\n<section id="b">B</section>', ""),  # a single section
+    ]:
+        with pytest.raises(NotSplittable):
+            split_sections(bad)
+
+
+def test_stylesheet_edit_relays_every_section_and_template_edit_one(tmp_path: Path) -> None:
+    """The preview's own render: a stylesheet change lays every section out again, a section
+    template edit only its section; unchanged pages keep their image URL (not repainted)."""
+    import asyncio
+
+    root = tmp_path / "project"
+    root.mkdir()
+    for name in ("templates", "styles"):
+        shutil.copytree(PROJECT_ROOT / name, root / name)
+    shutil.copy2(PROJECT_ROOT / "layouts.yaml", root / "layouts.yaml")
+    real = PreviewPaths()
+    (root / "cache").symlink_to(real.cache.resolve(), target_is_directory=True)
+    preview = Preview(PreviewPaths(root=root, data_override=real.data.resolve()))
+
+    async def render() -> Any:
+        preview.generation += 1
+        state = await preview.state(SLUG)
+        assert state.error is None and state.good is not None
+        return state.good
+
+    try:
+        first = asyncio.run(render())
+        opener = root / "templates" / "sections" / "opener.html"
+        opener.write_text(
+            opener.read_text(encoding="utf-8").replace('class="kicker">', 'class="kicker">Z '),
+            encoding="utf-8",
+        )
+        second = asyncio.run(render())
+        assert second.timings["sections_laid_out"] == 1
+        assert second.pages[0].key != first.pages[0].key
+        assert [p.key for p in second.pages[1:]] == [p.key for p in first.pages[1:]]
+        css = root / "styles" / "print.css"
+        css.write_text(css.read_text(encoding="utf-8") + "\n.kicker { color: red; }\n")
+        third = asyncio.run(render())
+        assert third.timings["sections_laid_out"] == third.timings["sections"] >= 5
+        # a stylesheet using page selectors the composition cannot honour: whole layout
+        css.write_text(css.read_text(encoding="utf-8") + "\n@page :first { margin-top: 30mm }\n")
+        fourth = asyncio.run(render())
+        assert fourth.timings["sections"] == 0
     finally:
         preview.close()
 
