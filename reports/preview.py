@@ -5,7 +5,8 @@ Approach — WeasyPrint's own pages, rendered server-side
 Two ways give sheets that break like the PDF: a pagination polyfill (Paged.js) applied to the
 same HTML/CSS in the browser, or the pages WeasyPrint itself lays out. The preview uses the
 second. The HTML string is :func:`reports.build.fiche_html`'s (a test checks it), laid out by
-:func:`reports.pdf.render_document` (the very call ``build_fiche`` makes); each page is painted
+:func:`reports.pdf.render_document` (the very call ``build_fiche`` makes) or, section by
+section, by :mod:`reports.incremental` (tested to give the same pages); each page is painted
 alone to PDF bytes in memory and rasterised by ``pdftoppm`` when the browser asks. The page
 breaks, running headers (``string-set``), ``counter(pages)``, hyphenation, widows/orphans and
 the figure sizes are therefore identical to the PDF *by construction*, not approximately. On top
@@ -21,16 +22,30 @@ Measurements (2-core shared machine, load 1.5-5; ``benchmarks/bench_preview.py``
   start on another page; Paged.js itself took 0.5-1.7 s per fiche. Its breaks can only
   approximate the PDF's, and closing the gap means chasing engine differences (line breaking,
   font metrics, hyphenation, table/flex fragmentation) fiche by fiche.
-* WeasyPrint pages for Bretagne (14-15 pages, figures cached), after a template edit: Jinja
+* WeasyPrint pages for Bretagne (12 pages, figures cached), after a template edit: Jinja
   only ≈ 35 ms (the fiche context — data, text, figures — is kept until ``data/`` or
-  ``layouts.yaml`` change; that step alone is ≈ 650 ms), WeasyPrint layout ≈ 2.0 s (the floor:
-  Pango line breaking, flex and table sizing), text layer ≈ 8 ms, page 1 painted alone and
-  rasterised ≈ 0.3 s. Painting the whole PDF costs 1.4-5 s (SVG maps), so pages are painted
-  one by one as the browser asks for them, visible pages first. Edit → new page 1 on screen:
-  ≈ 2.7-3.3 s end to end. The ≤ 1 s budget is *not* met by exact pages on this hardware: the
-  WeasyPrint layout alone exceeds it. Exactness was preferred over speed: a designer proofing
-  page breaks must see the PDF's breaks, and a faster approximation would show breaks that
-  are wrong for 4 fiches in 18.
+  ``layouts.yaml`` change; that step alone is ≈ 650 ms), WeasyPrint layout of the whole
+  document 1.0-1.9 s (Pango line breaking, table sizing): over the budget by itself.
+
+Incremental layout (:mod:`reports.incremental`)
+-----------------------------------------------
+Every section starts a page, so each one is laid out as its own WeasyPrint document (same
+head and wrappers, the other sections ``display: none``), cached by a hash of its HTML and of
+the stylesheets; the running headers, folios and ``page x / y`` are then rebuilt by
+WeasyPrint's own ``make_margin_boxes`` with the whole document's page numbers, total and named
+strings. The pages are identical to the whole layout's — same count, same text at the same
+positions, same footers (tested for Bretagne, Guadeloupe and France, and after an edit adding a
+page) — and a document the composition cannot honour (``@page :first``, counters, left/right
+breaks…) is laid out whole. Each page gets a content key: its image URL, so unchanged pages are
+neither repainted nor reloaded after an edit.
+
+Measured (same machine; ``benchmarks/bench_preview.py``): a section template edit re-lays out
+one section, 75-190 ms server side (+1 page included: later pages are only re-numbered), and
+the edited sheet shows its new text and image in Chromium 0.43-0.65 s after the file is
+written. A stylesheet edit re-lays out every section: ≈ 1.2-2.0 s server side (whole document
+1.0-1.9 s) and 2.2 s end to end — over the budget; the per-section layouts are kept in the
+server process (page images are painted from them), so worker processes would have to own
+their sections' boxes, which was not done.
 
 Live reload
 -----------
