@@ -185,8 +185,10 @@ EDITS: list[tuple[str, str, Any, str | None, str]] = [
         "section template, +1 page (folios)",
         "templates/sections/notes.html",
         lambda t, i: t.replace(
-            '<p class="fine">',
-            '<p class="fine">' + "Lorem ipsum dolor sit amet. " * (180 + i) + f"BENCH{i}X ",
+            "{{ chapter.method_note }}</p>",
+            "{{ chapter.method_note }} "
+            + "Lorem ipsum dolor sit amet. " * (180 + i)
+            + f"BENCH{i}X</p>",
         ),
         "BENCH{i}X",
         "last",
@@ -218,9 +220,14 @@ REMEMBER = """(sel) => {
 }"""
 
 
-STATE = """() => [document.body.dataset.generation, document.body.dataset.state,
-  [...document.querySelectorAll('.sheet .page-img')].map(i => i.dataset.src).join(' '),
-  document.getElementById('status').textContent]"""
+STATE = """() => {
+  const sheets = [...document.querySelectorAll('.sheet')];
+  const last = sheets[sheets.length - 1], img = last.querySelector('.page-img');
+  return [document.body.dataset.generation, document.body.dataset.state, sheets.length,
+    img.dataset.src, window.__benchSrc, img.complete, img.naturalWidth,
+    last.querySelector('.text-layer').innerText.slice(-80),
+    document.getElementById('status').textContent];
+}"""
 
 
 def end_to_end(slug: str, runs: int) -> None:
