@@ -196,7 +196,7 @@ EDITS: list[tuple[str, str, Any, str | None, str]] = [
     (
         "stylesheet (print.css colour)",
         "styles/print.css",
-        lambda t, i: t.replace("--muted: #5a6672;", f"--muted: #5a66{70 + i:02d};"),
+        lambda t, i: t.replace("--muted: #5a6672;", f"--muted: #5a66{80 + i:02d};"),
         None,
         "first",
     ),
