@@ -19,8 +19,13 @@ ATLAS = [sys.executable, "-m", "reports"]
 def run(region: str, cache: Path, out: Path) -> float:
     env = {**os.environ, "ATLAS_CACHE": str(cache)}
     t0 = time.perf_counter()
-    subprocess.run([*ATLAS, "fiche", region, "-o", str(out)], cwd=ROOT, env=env, check=True,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [*ATLAS, "fiche", region, "-o", str(out)],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     return time.perf_counter() - t0
 
 

@@ -33,6 +33,7 @@ class TableCtx:
     source: str = ""
     notes: list[str] = field(default_factory=list)
     numeric_from: int = 1  # first column right-aligned
+    css: str = ""  # extra classes of the <table>: "by-territory", "wide"
     csv_name: str = ""
 
 
@@ -168,7 +169,8 @@ def by_departement(store: Store, spec: TableSpec, territory: str) -> TableCtx:
                 "france",
             )
         )
-    return TableCtx(spec.id, spec.title, header, rows, _sources(store, inds))
+    css = "by-territory wide" if len(header) > 5 else "by-territory"
+    return TableCtx(spec.id, spec.title, header, rows, _sources(store, inds), css=css)
 
 
 def count_ratio(store: Store, spec: TableSpec, territory: str) -> TableCtx:
@@ -331,4 +333,7 @@ KINDS = {
 
 
 def build_table(store: Store, spec: TableSpec, territory: str) -> TableCtx:
-    return KINDS[spec.kind](store, spec, territory)
+    table = KINDS[spec.kind](store, spec, territory)
+    if len(table.header) > 5 and "wide" not in table.css:
+        table.css = (table.css + " wide").strip()
+    return table
