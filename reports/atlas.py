@@ -758,18 +758,21 @@ def build_atlas(
         pdf_dir.mkdir(parents=True, exist_ok=True)
         for _ in range(6):
             passes += 1
+            # the front matter and annexes print the plan; their own length shifts it: twice
+            for _step in range(2):
+                _layout(units)
+                plan = _plan(session, units, figs)
+                for u, text in (
+                    (by_id[FRONT], _front_html(session, atlas, plan)),
+                    (by_id[ANNEXES], _annex_html(session, atlas, plan)),
+                ):
+                    key = _hash(_strip_numbers(text))
+                    if key != u.key or not u.html:
+                        u.key = key
+                        cache.lookup(u)
+                    u.html = text
             _layout(units)
             settled = _certain(units) == {u.id for u in units}
-            plan = _plan(session, units, figs)
-            for u, text in (
-                (by_id[FRONT], _front_html(session, atlas, plan)),
-                (by_id[ANNEXES], _annex_html(session, atlas, plan)),
-            ):
-                key = _hash(_strip_numbers(text))
-                if key != u.key or not u.html:
-                    u.key = key
-                    cache.lookup(u)
-                u.html = text
             todo = []
             for u in units:
                 if u.rendered == (_hash(u.html), u.start):
@@ -812,6 +815,8 @@ def build_atlas(
                 res: RenderResult = fut.result()
                 u = futs[fut]
                 renders += 1
+                if log and u.known == "hash" and (u.pages, u.anchors) != (res.pages, res.anchors):
+                    log(f"  {u.id}: cached layout {u.pages} p. differs from {res.pages} p.")
                 u.pages, u.anchors, u.known = res.pages, res.anchors, "actual"
                 u.seconds += res.seconds
                 cache.store(u)
@@ -825,6 +830,8 @@ def build_atlas(
             _layout(units)
             for u in units:
                 if u.rendered and u.rendered[1] != u.start:
+                    if log:
+                        log(f"  {u.id}: start {u.rendered[1]} → {u.start}, render again")
                     u.rendered = None
         else:
             raise RenderError("atlas pagination did not converge")
