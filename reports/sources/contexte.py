@@ -10,7 +10,7 @@ import pandas as pd
 
 from reports.sources.base import BuildLog, read_excel, to_number
 from reports.sources.reference import Reference, dep_of_commune, slugify
-from reports.sources.theme import IndicatorMeta, ThemeOutput
+from reports.sources.theme import IndicatorMeta, ThemeOutput, meta_factory
 from reports.sources.tidy import (
     default_note,
     mark_territories,
@@ -53,27 +53,7 @@ NOTE_MAYOTTE = "densité non publiée pour Mayotte"
 NOTE_EXCL_MAYOTTE = "hors Mayotte"
 
 
-def _meta(
-    id: str,
-    label: str,
-    definition: str,
-    unit: str,
-    decimals: int,
-    source: str,
-    vintage: str,
-    additive: bool = False,
-) -> IndicatorMeta:
-    return IndicatorMeta(
-        id=id,
-        theme="contexte",
-        label=label,
-        definition=definition,
-        unit=unit,
-        decimals=decimals,
-        source=source,
-        vintage=vintage,
-        additive=additive,
-    )
+_meta = meta_factory("contexte")
 
 
 def _commune_table(log: BuildLog, rel: str, sheet: str, column: str) -> pd.DataFrame:

@@ -16,7 +16,7 @@ import pandas as pd
 from reports.sources.aliases import departement_code, departement_lookup
 from reports.sources.base import BuildLog, read_csv, to_number
 from reports.sources.reference import Reference, dep_of_commune
-from reports.sources.theme import IndicatorMeta, ThemeOutput
+from reports.sources.theme import IndicatorMeta, ThemeOutput, meta_factory
 from reports.sources.tidy import (
     COLUMNS,
     drom_departements,
@@ -298,19 +298,7 @@ def metro_only(rows: pd.DataFrame, ref: Reference, indicators: list[str]) -> pd.
 
 
 # --------------------------------------------------------------------------- meta
-def _meta(
-    id_: str,
-    label: str,
-    definition: str,
-    unit: str,
-    decimals: int,
-    source: str,
-    vintage: str,
-    scope: str = "all",
-    additive: bool = False,
-) -> IndicatorMeta:
-    return IndicatorMeta(id_, THEME, label, definition, unit, decimals, source, vintage,
-                         scope=scope, additive=additive)  # fmt: skip
+_meta = meta_factory(THEME)
 
 
 def metadata() -> list[IndicatorMeta]:

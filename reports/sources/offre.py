@@ -29,7 +29,7 @@ from reports.sources.base import (
     zero_pad_code,
 )
 from reports.sources.reference import Reference, dep_of_commune, slugify
-from reports.sources.theme import IndicatorMeta, ThemeOutput
+from reports.sources.theme import IndicatorMeta, ThemeOutput, meta_factory
 from reports.sources.tidy import (
     add_population,
     add_region_only,
@@ -105,30 +105,7 @@ class Part:
     meta: list[IndicatorMeta] = field(default_factory=list)
 
 
-def _meta(
-    id: str,
-    label: str,
-    definition: str,
-    unit: str,
-    decimals: int,
-    source: str,
-    vintage: str,
-    *,
-    additive: bool = False,
-    scope: str = "all",
-) -> IndicatorMeta:
-    return IndicatorMeta(
-        id=id,
-        theme="offre",
-        label=label,
-        definition=definition,
-        unit=unit,
-        decimals=decimals,
-        source=source,
-        vintage=vintage,
-        additive=additive,
-        scope=scope,
-    )
+_meta = meta_factory("offre")
 
 
 def _p100k_meta(id: str, what: str, source: str, vintage: str, scope: str = "all") -> IndicatorMeta:

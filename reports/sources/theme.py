@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -27,3 +28,27 @@ class ThemeOutput:
     values: pd.DataFrame
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     meta: list[IndicatorMeta] = field(default_factory=list)
+
+
+def meta_factory(theme: str) -> Callable[..., IndicatorMeta]:
+    """``_meta = meta_factory("offre")`` → ``_meta(id, label, definition, unit, decimals,
+    source, vintage, *, additive=False, scope="all")`` with the theme filled in."""
+
+    def make(
+        id: str,
+        label: str,
+        definition: str,
+        unit: str,
+        decimals: int,
+        source: str,
+        vintage: str,
+        *,
+        additive: bool = False,
+        scope: str = "all",
+    ) -> IndicatorMeta:
+        return IndicatorMeta(
+            id, theme, label, definition, unit, decimals, source, vintage,
+            scope=scope, additive=additive,
+        )  # fmt: skip
+
+    return make
