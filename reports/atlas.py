@@ -512,8 +512,8 @@ class PageCache:
         atomic_write(self.path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
-def _hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
+def _hash(text: str, salt: str = "") -> str:
+    return hashlib.sha256((salt + text).encode("utf-8")).hexdigest()[:24]
 
 
 # --- progress ---------------------------------------------------------------------------------
@@ -709,7 +709,7 @@ def build_atlas(
 
     ``print_`` (issue 7, ``atlas build --print``): 3 mm bleed and crop marks on every page.
     """
-    from reports.build import check_publication, print_stylesheets
+    from reports.build import check_publication, print_stylesheets, styles_digest
 
     check_publication(html, "plain", print_)
     extra_css = tuple(print_stylesheets(print_))
@@ -717,6 +717,8 @@ def build_atlas(
     t0 = time.perf_counter()
     session = session or Session.open()
     paths = session.paths
+    # unit layouts and PDFs depend on the stylesheets too: salt every cache key with them
+    css = styles_digest(paths)
     target = out or paths.output / ("atlas.html" if html else "atlas.pdf")
     atlas = atlas_parts(session)
     units = _units(session)
@@ -741,7 +743,7 @@ def build_atlas(
         for fut in as_completed(futures):
             uid, text, info = fut.result()
             u = by_id[uid]
-            u.html, u.key, figs[uid] = text, _hash(text), info
+            u.html, u.key, figs[uid] = text, _hash(text, css), info
             cache.lookup(u)
             bar.step(uid, "HTML prêt")
         if log:
@@ -766,7 +768,7 @@ def build_atlas(
                     (by_id[FRONT], _front_html(session, atlas, plan)),
                     (by_id[ANNEXES], _annex_html(session, atlas, plan)),
                 ):
-                    key = _hash(_strip_numbers(text))
+                    key = _hash(_strip_numbers(text), css)
                     if key != u.key or not u.html:
                         u.key = key
                         cache.lookup(u)
@@ -775,11 +777,11 @@ def build_atlas(
             settled = _certain(units) == {u.id for u in units}
             todo = []
             for u in units:
-                if u.rendered == (_hash(u.html), u.start):
+                if u.rendered == (_hash(u.html, css), u.start):
                     continue
-                cached = pdf_dir / f"{_hash(u.html)}-{u.start}{suffix}.pdf"
+                cached = pdf_dir / f"{_hash(u.html, css)}-{u.start}{suffix}.pdf"
                 if u.known == "hash" and cached.is_file():  # unchanged unit, same start
-                    u.pdf, u.rendered = cached, (_hash(u.html), u.start)
+                    u.pdf, u.rendered = cached, (_hash(u.html, css), u.start)
                     u.pad = u.kind != ANNEXES and (u.start + u.pages) % 2 == 0
                     bar.step(u.id, f"{u.pages} p. (p. {u.start}, cache)", done=True)
                     continue
@@ -799,7 +801,7 @@ def build_atlas(
             certain = _certain(units)
             futs: dict[Future, Unit] = {}
             for u in sorted(todo, key=lambda x: -x.pages):
-                pdf = pdf_dir / f"{_hash(u.html)}-{u.start}{suffix}.pdf"
+                pdf = pdf_dir / f"{_hash(u.html, css)}-{u.start}{suffix}.pdf"
                 fut = pool.submit(
                     task_render,
                     u.id,
@@ -822,7 +824,7 @@ def build_atlas(
                 cache.store(u)
                 if res.pdf:
                     u.pdf, u.pad = Path(res.pdf), res.pad
-                    u.rendered = (_hash(u.html), u.start)
+                    u.rendered = (_hash(u.html, css), u.start)
                     bar.step(u.id, f"{u.pages} p. (p. {u.start})", done=True)
                 else:
                     bar.step(u.id, f"{u.pages} p., mise en page", advance=1)

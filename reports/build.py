@@ -153,6 +153,17 @@ def print_stylesheets(print_: bool) -> list[str]:
     return [PRINT_STYLESHEET] if print_ else []
 
 
+def styles_digest(paths: Paths) -> str:
+    """Hash of every file under ``styles/`` (CSS and fonts): part of every layout cache key,
+    since a stylesheet edit changes pages without changing the HTML."""
+    h = hashlib.sha256()
+    for path in sorted(paths.styles.rglob("*")):
+        if path.is_file():
+            h.update(path.relative_to(paths.styles).as_posix().encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()
+
+
 def pdf_cache_key(
     session: Session, html: str, options: dict, stylesheets: Iterable[str] = ()
 ) -> str:
@@ -163,10 +174,7 @@ def pdf_cache_key(
 
     h = hashlib.sha256()
     h.update(html.encode("utf-8"))
-    for path in sorted(session.paths.styles.rglob("*")):
-        if path.is_file():
-            h.update(path.name.encode())
-            h.update(path.read_bytes())
+    h.update(styles_digest(session.paths).encode())
     h.update(f"{version('weasyprint')}|{__version__}|{options_fingerprint(options)}".encode())
     h.update(f"|{list(stylesheets)!r}".encode())
     return h.hexdigest()[:32]
