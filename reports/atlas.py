@@ -122,16 +122,16 @@ def _part(parts: list[Part], chapter: str) -> Part:
 # --- national chapter extras: France maps by département, rankings of the 18 régions ---------
 def national_map(session: Session, ind: str, level: str = "departement") -> FigureCtx:
     """Choropleth of France (metro frame + the five DROM insets) for one indicator."""
-    from reports import assets, figures, maps
+    from reports import assets, classify, figures
     from reports.present import unit_label
 
     store, paths = session.store, session.paths
     vals = store.level_values(ind, level)
-    classes = maps.national_breaks(vals.dropna().to_numpy())
+    classes = classify.national_breaks(vals.dropna().to_numpy())
     decimals = int(store.meta.loc[ind, "decimals"])
     path = assets.render(
-        maps.choropleth_france,
-        maps.load_layers(paths.geo).deps,
+        "reports.maps.choropleth_france",
+        figures.departements(paths),
         vals,
         classes,
         level=level,

@@ -19,11 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from reports import __version__
+from reports.assets import deferred_drawing
 from reports.attachments import document_csvs
 from reports.config import Layouts, load_layouts
 from reports.context import ChapterCtx, DocCtx, build_chapter
 from reports.datastore import Store
 from reports.errors import ConfigError
+from reports.figures import departements
 from reports.paths import Paths
 from reports.pdf import (
     DEFAULT_VARIANT,
@@ -120,11 +122,17 @@ def build_fiche(
     variant: str = DEFAULT_VARIANT,
     attach: bool = True,
     print_: bool = False,
+    workers: int | None = None,
 ) -> Path:
     """The fiche of ``territory`` as PDF (``variant``: tagged | pdfa | plain; ``attach``: embed
-    the CSV of its tables and figures; ``print_``: bleed and crop marks), or as HTML."""
+    the CSV of its tables and figures; ``print_``: bleed and crop marks), or as HTML.
+
+    Missing figures are drawn in ``workers`` processes (default: one per core) while the rest
+    of the fiche is built; pass ``workers=1`` from a multi-threaded caller (no fork).
+    """
     check_publication(html, variant, print_)
-    doc = fiche_doc(session, territory)
+    with deferred_drawing(workers, warm=(departements(session.paths),)):
+        doc = fiche_doc(session, territory)
     text = render_html(session, "fiche.html", doc)
     target = out or default_fiche_path(session, territory, html)
     if html:

@@ -10,21 +10,15 @@
 * Colour-blind-safe palettes: ColorBrewer YlGnBu (sequential), RdBu (diverging),
   Okabe–Ito (categorical).
 
-Call :func:`apply_style` before drawing (idempotent; every drawing module does it).
+Call :func:`apply_style` before drawing (idempotent; every drawing module does it). Importing
+this module does not import matplotlib (the palettes are needed to compute cache keys).
 """
 
 from __future__ import annotations
 
 from functools import cache
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib as mpl  # noqa: E402
-from matplotlib import font_manager  # noqa: E402
-
-from reports.paths import Paths  # noqa: E402
+from reports.paths import Paths
 
 #: bump when the look of figures changes: part of every figure cache key
 STYLE_VERSION = "2024-1"
@@ -62,6 +56,8 @@ FONT_SIZE = 7.5
 @cache
 def font_family() -> str:
     """Register Open Sans if the files are there; return the family to use."""
+    from matplotlib import font_manager
+
     fonts = Paths().fonts
     found = sorted(fonts.glob("OpenSans-*.ttf")) if fonts.is_dir() else []
     for path in found:
@@ -71,6 +67,9 @@ def font_family() -> str:
 
 @cache
 def apply_style() -> None:
+    import matplotlib as mpl
+
+    mpl.use("Agg")
     family = font_family()
     mpl.rcParams.update(
         {

@@ -13,10 +13,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 import pandas as pd
 
 from reports import fmt
+from reports.assets import LazyInput
 from reports.context import FigureCtx
 from reports.datastore import Store
 from reports.paths import Paths
@@ -133,26 +135,55 @@ def components_frame(store: Store, prefix: str, territory: Territory) -> pd.Data
     return pd.DataFrame(data, index=[r[0] for r in rows])
 
 
-def _layers(paths: Paths):
-    from reports import maps
+@dataclass(frozen=True)
+class Departements(LazyInput):
+    """The département layer (with a ``region`` column) as a figure input: keyed by the
+    digest of the geometry files, loaded (geopandas imported) only when a figure is drawn."""
 
-    return maps.load_layers(paths.geo)
+    geo_dir: Path
+
+    def __figure_key__(self) -> object:
+        return geo_digest(self.geo_dir)
+
+    def load(self) -> object:
+        from reports import maps
+
+        return maps.load_layers(self.geo_dir).deps
+
+
+def departements(paths: Paths) -> Departements:
+    return Departements(Path(paths.geo))
+
+
+def geo_digest(geo_dir: Path) -> str:
+    files = [Path(geo_dir) / "regions.geojson", Path(geo_dir) / "departements.geojson"]
+    return _digest(tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files))
+
+
+@cache
+def _digest(files: tuple[tuple[str, int, int], ...]) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    for name, _, _ in files:
+        h.update(Path(name).read_bytes())
+    return h.hexdigest()
 
 
 # --- drawers ------------------------------------------------------------------------------
 def choropleth(ind: str) -> Callable:
     def draw(store: Store, territory: Territory, paths: Paths):
-        from reports import assets, maps
+        from reports import assets, classify
 
-        deps = _layers(paths).deps
+        deps = departements(paths)
         vals = store.level_values(ind, "departement")
-        classes = maps.national_breaks(vals.dropna().to_numpy())
+        classes = classify.national_breaks(vals.dropna().to_numpy())
         unit = unit_label(store, ind)
         decimals = int(store.meta.loc[ind, "decimals"])
         so = so_codes(store, ind)
         if territory.is_france:
             return assets.render(
-                maps.choropleth_france,
+                "reports.maps.choropleth_france",
                 deps,
                 vals,
                 classes,
@@ -163,7 +194,7 @@ def choropleth(ind: str) -> Callable:
                 cache_dir=paths.figures_cache,
             )
         return assets.render(
-            maps.choropleth_region,
+            "reports.maps.choropleth_region",
             deps,
             vals,
             territory.code,
@@ -179,14 +210,14 @@ def choropleth(ind: str) -> Callable:
 
 
 def draw_locator(store: Store, territory: Territory, paths: Paths):
-    from reports import assets, maps
+    from reports import assets, classify
 
-    deps = _layers(paths).deps
+    deps = departements(paths)
     if territory.is_france:
         vals = store.level_values("C01", "region")
-        classes = maps.national_breaks(vals.dropna().to_numpy())
+        classes = classify.national_breaks(vals.dropna().to_numpy())
         return assets.render(
-            maps.choropleth_france,
+            "reports.maps.choropleth_france",
             deps,
             vals / 1e6,
             classes_millions(classes),
@@ -197,7 +228,7 @@ def draw_locator(store: Store, territory: Territory, paths: Paths):
             cache_dir=paths.figures_cache,
         )
     return assets.render(
-        maps.locator, deps, territory.code, kind="locator", cache_dir=paths.figures_cache
+        "reports.maps.locator", deps, territory.code, kind="locator", cache_dir=paths.figures_cache
     )
 
 
@@ -223,7 +254,7 @@ def _region_points(store: Store, territory: Territory, types: list[str]) -> pd.D
 
 
 def draw_facilities(store: Store, territory: Territory, paths: Paths):
-    from reports import assets, maps
+    from reports import assets, classify
 
     if territory.is_france:
         return choropleth("O01_p100k")(store, territory, paths)
@@ -231,10 +262,10 @@ def draw_facilities(store: Store, territory: Territory, paths: Paths):
     pts = _region_points(store, territory, types)
     pts = pts.assign(category=pts["type"].map(FACILITY_LABELS))
     cats = [FACILITY_LABELS[t] for t in types if t in set(pts["type"])]
-    styles = maps.default_point_styles(cats)
+    styles = classify.default_point_styles(cats)
     return assets.render(
-        maps.points_map,
-        _layers(paths).deps,
+        "reports.maps.points_map",
+        departements(paths),
         pts[["lon", "lat", "category"]],
         territory.code,
         styles=styles,
@@ -246,7 +277,7 @@ def draw_facilities(store: Store, territory: Territory, paths: Paths):
 
 def draw_points(ftype: str, legend: str, fr_indicator: str) -> Callable:
     def draw(store: Store, territory: Territory, paths: Paths):
-        from reports import assets, maps
+        from reports import assets, classify
 
         if territory.is_france:
             return choropleth(fr_indicator)(store, territory, paths)
@@ -260,13 +291,13 @@ def draw_points(ftype: str, legend: str, fr_indicator: str) -> Callable:
             .astype(str)
             .unique()
         )
-        styles = maps.default_point_styles(national if ftype != "jardin" else cats)
+        styles = classify.default_point_styles(national if ftype != "jardin" else cats)
         styles = {c: styles[c] for c in cats if c in styles}
         if pts.empty:
             return None
         return assets.render(
-            maps.points_map,
-            _layers(paths).deps,
+            "reports.maps.points_map",
+            departements(paths),
             pts[["lon", "lat", "category"]],
             territory.code,
             styles=styles,
@@ -279,12 +310,12 @@ def draw_points(ftype: str, legend: str, fr_indicator: str) -> Callable:
 
 
 def draw_museum_circles(store: Store, territory: Territory, paths: Paths):
-    from reports import assets, maps
+    from reports import assets, classify
 
     if territory.is_france:
         return choropleth("F02")(store, territory, paths)
     m = store.museums
-    scale = maps.CircleScale(float(m["entries_2023"].max()))
+    scale = classify.CircleScale(float(m["entries_2023"].max()))
     sub = m[m["region"] == territory.code].copy()
     sub["value"] = sub["entries_2023"]
     sub["change"] = 100 * (
@@ -294,7 +325,7 @@ def draw_museum_circles(store: Store, territory: Territory, paths: Paths):
     if sub["value"].fillna(0).sum() == 0:
         return None
     centre = store.value("F03", "france", "FR") or 0.0
-    classes = maps.diverging_breaks(
+    classes = classify.diverging_breaks(
         m.assign(c=100 * (m["entries_2023"] / m["entries_2019"].where(m["entries_2019"] > 0) - 1))[
             "c"
         ]
@@ -303,8 +334,8 @@ def draw_museum_circles(store: Store, territory: Territory, paths: Paths):
         centre,
     )
     return assets.render(
-        maps.circles_map,
-        _layers(paths).deps,
+        "reports.maps.circles_map",
+        departements(paths),
         sub,
         territory.code,
         scale,
@@ -319,19 +350,19 @@ def draw_museum_circles(store: Store, territory: Territory, paths: Paths):
 
 
 def draw_cinema_circles(store: Store, territory: Territory, paths: Paths):
-    from reports import assets, maps
+    from reports import assets, classify
 
     if territory.is_france:
         return choropleth("F09")(store, territory, paths)
     f = store.facilities
     cin = f[f["type"] == "cinema"]
-    scale = maps.CircleScale(float(cin["value"].max()))
+    scale = classify.CircleScale(float(cin["value"].max()))
     sub = cin[cin["region"] == territory.code].sort_values("id")[["lon", "lat", "value"]]
     if sub.empty:
         return None
     return assets.render(
-        maps.circles_map,
-        _layers(paths).deps,
+        "reports.maps.circles_map",
+        departements(paths),
         sub,
         territory.code,
         scale,
@@ -371,15 +402,17 @@ def split_frame(store: Store, prefix: str, territory: Territory) -> pd.DataFrame
 
 def draw_split(prefix: str, stacked: bool = True) -> Callable:
     def draw(store: Store, territory: Territory, paths: Paths):
-        from reports import assets, charts
+        from reports import assets
 
         df = split_frame(store, prefix, territory)
         if df.isna().all().all():
             return None
         if stacked:
-            return assets.render(charts.stacked_100, df, decimals=0, cache_dir=paths.figures_cache)
+            return assets.render(
+                "reports.charts.stacked_100", df, decimals=0, cache_dir=paths.figures_cache
+            )
         return assets.render(
-            charts.grouped_bars,
+            "reports.charts.grouped_bars",
             df.T,
             unit_label="%",
             decimals=1,
@@ -402,7 +435,7 @@ G04_INDICATORS = [
 
 
 def draw_dot_index(store: Store, territory: Territory, paths: Paths):
-    from reports import assets, charts
+    from reports import assets
     from reports.tables import france_code_for
 
     level, code = ("france", "DROM") if territory.is_france else ("region", territory.code)
@@ -412,19 +445,19 @@ def draw_dot_index(store: Store, territory: Territory, paths: Paths):
         v = store.value(ind, level, code)
         label = store.label(ind).replace(" pour 100 000 habitants", "")
         data[label] = 100 * v / fr if v is not None and fr else float("nan")
-    return assets.render(charts.dot_index, pd.Series(data), cache_dir=paths.figures_cache)
+    return assets.render("reports.charts.dot_index", pd.Series(data), cache_dir=paths.figures_cache)
 
 
 def draw_index_lines(store: Store, territory: Territory, paths: Paths):
-    from reports import assets, charts
+    from reports import assets
 
     rows = reference_rows(store, territory)
     df = pd.DataFrame({label: store.series("F04", lv, cd) for label, lv, cd in rows})
-    return assets.render(charts.index_lines, df, cache_dir=paths.figures_cache)
+    return assets.render("reports.charts.index_lines", df, cache_dir=paths.figures_cache)
 
 
 def draw_entries_by_dep(store: Store, territory: Territory, paths: Paths):
-    from reports import assets, charts
+    from reports import assets
 
     if territory.is_france:
         codes, level = list(store.territories.query("level == 'region'")["code"]), "region"
@@ -439,7 +472,7 @@ def draw_entries_by_dep(store: Store, territory: Territory, paths: Paths):
         index=[names_[c] for c in codes],
     )
     return assets.render(
-        charts.grouped_bars,
+        "reports.charts.grouped_bars",
         df,
         unit_label="milliers d'entrées",
         decimals=0,
@@ -456,7 +489,7 @@ def _year(store: Store, ind: str, level: str, code: str, year: int) -> float:
 
 
 def draw_screens(store: Store, territory: Territory, paths: Paths):
-    from reports import assets, charts
+    from reports import assets
 
     if not territory.is_france and territory.kind == "drom":
         return None
@@ -476,7 +509,10 @@ def draw_screens(store: Store, territory: Territory, paths: Paths):
         else pd.DataFrame({"France métro.": 100 * ref / ref.iloc[0]})
     )
     return assets.render(
-        charts.line_with_index, values.rename("Écrans"), index, cache_dir=paths.figures_cache
+        "reports.charts.line_with_index",
+        values.rename("Écrans"),
+        index,
+        cache_dir=paths.figures_cache,
     )
 
 
@@ -490,7 +526,7 @@ SPENDING_LEVELS = [
 
 
 def draw_spending_per_inh(store: Store, territory: Territory, paths: Paths):
-    from reports import assets, charts
+    from reports import assets
 
     rows = reference_rows(store, territory)
     df = pd.DataFrame(
@@ -501,7 +537,7 @@ def draw_spending_per_inh(store: Store, territory: Territory, paths: Paths):
         index=[name for _, name in SPENDING_LEVELS],
     )
     return assets.render(
-        charts.grouped_bars,
+        "reports.charts.grouped_bars",
         df,
         unit_label="€ par habitant",
         decimals=0,
@@ -511,7 +547,7 @@ def draw_spending_per_inh(store: Store, territory: Territory, paths: Paths):
 
 
 def draw_spending_parts(store: Store, territory: Territory, paths: Paths):
-    from reports import assets, charts
+    from reports import assets
 
     level, code = ("france", "FR") if territory.is_france else ("region", territory.code)
     df = pd.DataFrame(
@@ -526,17 +562,21 @@ def draw_spending_parts(store: Store, territory: Territory, paths: Paths):
         index=[name for _, name in SPENDING_LEVELS],
     )
     return assets.render(
-        charts.stacked_bars, df, unit_label="M€", decimals=1, cache_dir=paths.figures_cache
+        "reports.charts.stacked_bars",
+        df,
+        unit_label="M€",
+        decimals=1,
+        cache_dir=paths.figures_cache,
     )
 
 
 def draw_sectors(store: Store, territory: Territory, paths: Paths):
-    from reports import assets, charts
+    from reports import assets
 
     df = split_frame(store, "D08", territory)
     df = df[df.columns[(df.fillna(0) > 0).any()]]
     return assets.render(
-        charts.grouped_bars,
+        "reports.charts.grouped_bars",
         df.T,
         unit_label="%",
         decimals=1,

@@ -537,7 +537,7 @@ class Preview:
         if out.exists():
             return out
         if entry.kind == "fiche":
-            return build.build_fiche(session, session.territory(entry.key), out=out)
+            return build.build_fiche(session, session.territory(entry.key), out=out, workers=1)
         if entry.kind == "atlas":
             atlas = _atlas_module()
             assert atlas is not None

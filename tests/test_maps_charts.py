@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from reports import assets, charts, maps
+from reports import assets, charts, classify, maps
 from reports.fmt import NBSP, NNBSP
 from reports.paths import Paths
 from reports.sources.base import BuildLog
@@ -67,7 +67,7 @@ def test_jenks_five_classes_matches_mapclassify(values: pd.Series) -> None:
 
 def test_fallback_to_quintiles(monkeypatch: pytest.MonkeyPatch, values: pd.Series) -> None:
     # a Jenks result with an empty class (duplicate bound) must fall back to quantiles
-    monkeypatch.setattr(maps, "fisher_jenks", lambda x, k: [1.0, 1.0, 2.0, 3.0, float(x[-1])])
+    monkeypatch.setattr(classify, "fisher_jenks", lambda x, k: [1.0, 1.0, 2.0, 3.0, float(x[-1])])
     classes = maps.national_breaks(values)
     assert classes.method == "quantiles"
     assert classes.k == 5
@@ -168,10 +168,10 @@ def test_cache_hit_and_deterministic(tmp_path: Path) -> None:
         calls.append(1)
         return charts.grouped_bars(data)
 
-    first = assets.figure_asset(("g10", data), draw, "svg", cache_dir=tmp_path)
-    second = assets.figure_asset(("g10", data), draw, "svg", cache_dir=tmp_path)
+    first = assets.figure_asset(("g10", data), draw, fmt="svg", cache_dir=tmp_path)
+    second = assets.figure_asset(("g10", data), draw, fmt="svg", cache_dir=tmp_path)
     assert first == second and len(calls) == 1
-    other = assets.figure_asset(("g10", data * 2), draw, "svg", cache_dir=tmp_path)
+    other = assets.figure_asset(("g10", data * 2), draw, fmt="svg", cache_dir=tmp_path)
     assert other != first and len(calls) == 2
     svg1 = assets.figure_bytes(charts.grouped_bars(data), "svg")
     svg2 = assets.figure_bytes(charts.grouped_bars(data), "svg")
