@@ -344,8 +344,8 @@ class Frame:
 
 def _new_axes(fig: Figure, rect: Sequence[float], inset: bool) -> Axes:
     ax = fig.add_axes(rect)
-    ax.set_xticks([])
-    ax.set_yticks([])
+    ax.xaxis.set_visible(False)  # no ticks: nothing to lay out or draw for the axes
+    ax.yaxis.set_visible(False)
     for spine in ax.spines.values():
         spine.set_visible(inset)
         spine.set_linewidth(0.5)
