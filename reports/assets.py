@@ -65,6 +65,7 @@ if TYPE_CHECKING:
 
 CODE_VERSION = "4"  # bump to force a redraw of every figure
 DEFAULT_DPI = 200
+PRINT_DPI = 300  # ``--print``: raster figures at print-shop resolution
 TIGHT_PAD_INCHES = 0.03
 PNG_COMPRESS_LEVEL = 1  # zlib level: unfiltered level 1 beats Pillow's level 6 in size
 FORMATS = {
@@ -406,6 +407,19 @@ class Drawer:
 
 
 _DRAWER: Drawer | None = None  # set inside deferred_drawing()
+_DPI = DEFAULT_DPI  # set by resolution()
+
+
+@contextmanager
+def resolution(dpi: int) -> Iterator[None]:
+    """Draw the figures requested in this block at ``dpi`` (e.g. :data:`PRINT_DPI` for
+    ``--print``); the resolution is part of the cache key, so both editions stay cached."""
+    global _DPI
+    previous, _DPI = _DPI, dpi
+    try:
+        yield
+    finally:
+        _DPI = previous
 
 
 @contextmanager
@@ -442,16 +456,18 @@ def figure_asset(
     *args: object,
     fmt: str | None = None,
     kind: str = "chart",
-    dpi: int = DEFAULT_DPI,
+    dpi: int | None = None,
     cache_dir: Path | None = None,
     **kwargs: object,
 ) -> Path:
     """Path of the cached figure for ``key_parts``, drawn with ``fn(*args, **kwargs)`` if absent
     (inside :func:`deferred_drawing`: handed to a worker process).
 
-    ``fmt`` defaults to :data:`FORMATS` [``kind``] (``svg`` or ``png``).
+    ``fmt`` defaults to :data:`FORMATS` [``kind``] (``svg`` or ``png``); ``dpi`` to the
+    :func:`resolution` in force (:data:`DEFAULT_DPI`).
     """
     fmt = fmt or FORMATS.get(kind, "svg")
+    dpi = dpi or _DPI
     directory = cache_dir or Paths().figures_cache
     key = figure_key((fmt, dpi if fmt == "png" else None, key_parts))
     path = directory / key[:2] / f"{key}.{fmt}"
@@ -469,7 +485,7 @@ def render(
     *args: object,
     kind: str = "chart",
     fmt: str | None = None,
-    dpi: int = DEFAULT_DPI,
+    dpi: int | None = None,
     cache_dir: Path | None = None,
     **kwargs: object,
 ) -> Path:

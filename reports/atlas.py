@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from reports import __version__
+from reports.assets import DEFAULT_DPI, resolution
 from reports.build import STYLESHEETS, Session, doc_ctx, render_html
 from reports.context import ChapterCtx, DocCtx, FigureCtx, SectionCtx, build_chapter
 from reports.errors import ConfigError, RenderError
@@ -401,11 +402,13 @@ def _session() -> Session:
     return _SESSION
 
 
-def task_chapter_html(unit_id: str) -> tuple[str, str, dict[str, Any]]:
-    """Worker: the offset-free HTML of one chapter, plus its figure list for the annexes."""
+def task_chapter_html(unit_id: str, dpi: int = DEFAULT_DPI) -> tuple[str, str, dict[str, Any]]:
+    """Worker: the offset-free HTML of one chapter, plus its figure list for the annexes
+    (figures drawn at ``dpi``: 300 for ``--print``)."""
     session = _session()
     territory = FRANCE if unit_id == NATIONAL else session.territory(unit_id)
-    ctx = chapter(session, _PARTS, territory)
+    with resolution(dpi):
+        ctx = chapter(session, _PARTS, territory)
     html = unit_html(
         session, [chapter_part(ctx)], offset_mark=True, pad=True, running=ctx.running_title
     )
@@ -709,7 +712,7 @@ def build_atlas(
 
     ``print_`` (issue 7, ``atlas build --print``): 3 mm bleed and crop marks on every page.
     """
-    from reports.build import check_publication, print_stylesheets, styles_digest
+    from reports.build import check_publication, figure_dpi, print_stylesheets, styles_digest
 
     check_publication(html, "plain", print_)
     extra_css = tuple(print_stylesheets(print_))
@@ -733,12 +736,14 @@ def build_atlas(
         os.environ.get("ATLAS_CACHE"),
     )
     with (
+        resolution(figure_dpi(print_)),  # the cover map is drawn here
         Progress(units, progress) as bar,
         ProcessPoolExecutor(workers, initializer=_init_worker, initargs=initargs) as pool,
     ):
         # 1. chapter HTML (figures drawn or fetched from the cache) in parallel
         chapter_units = [u for u in units if u.kind == "chapter"]
-        futures = {pool.submit(task_chapter_html, u.id): u for u in chapter_units}
+        dpi = figure_dpi(print_)
+        futures = {pool.submit(task_chapter_html, u.id, dpi): u for u in chapter_units}
         by_id = {u.id: u for u in units}
         for fut in as_completed(futures):
             uid, text, info = fut.result()

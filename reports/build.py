@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from reports import __version__
-from reports.assets import deferred_drawing
+from reports.assets import DEFAULT_DPI, PRINT_DPI, deferred_drawing, resolution
 from reports.attachments import document_csvs
 from reports.config import Layouts, load_layouts
 from reports.context import ChapterCtx, DocCtx, build_chapter
@@ -131,7 +131,10 @@ def build_fiche(
     of the fiche is built; pass ``workers=1`` from a multi-threaded caller (no fork).
     """
     check_publication(html, variant, print_)
-    with deferred_drawing(workers, warm=(departements(session.paths),)):
+    with (
+        resolution(figure_dpi(print_)),
+        deferred_drawing(workers, warm=(departements(session.paths),)),
+    ):
         doc = fiche_doc(session, territory)
     text = render_html(session, "fiche.html", doc)
     target = out or default_fiche_path(session, territory, html)
@@ -154,6 +157,11 @@ def pdf_options(
     return pdf_variant_options(
         variant, attachments=attachments, date=session.setting("date", DEFAULT_DATE)
     )
+
+
+def figure_dpi(print_: bool) -> int:
+    """Resolution of the raster figures: 300 dpi for a print shop, 200 dpi otherwise."""
+    return PRINT_DPI if print_ else DEFAULT_DPI
 
 
 def print_stylesheets(print_: bool) -> list[str]:

@@ -225,6 +225,22 @@ def test_print_bleed_and_crop_marks(printed, tagged):
     assert corner.convert("L").getextrema()[0] < 128
 
 
+def _image_widths(pdf: Path) -> list[int]:
+    page = PdfReader(pdf).pages[0]
+    xobjects = page["/Resources"].get("/XObject", {})
+    images = [x.get_object() for x in xobjects.values()]
+    return sorted(int(x["/Width"]) for x in images if x.get("/Subtype") == "/Image")
+
+
+def test_print_figures_at_print_resolution(printed, tagged):
+    """--print draws the raster figures at 300 dpi instead of 200: same size on the page,
+    1.5 times the pixels."""
+    default, shop = _image_widths(tagged), _image_widths(printed)
+    assert default and len(default) == len(shop)
+    for d, p in zip(default, shop, strict=True):
+        assert p / d == pytest.approx(1.5, abs=0.02)
+
+
 # --- reproducibility -----------------------------------------------------------------------------
 def test_double_build_byte_identical(session, doc, html, out):
     from reports.attachments import document_csvs
