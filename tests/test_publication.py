@@ -238,7 +238,7 @@ def test_print_figures_at_print_resolution(printed, tagged):
     default, shop = _image_widths(tagged), _image_widths(printed)
     assert default and len(default) == len(shop)
     for d, p in zip(default, shop, strict=True):
-        assert p / d == pytest.approx(1.5, abs=0.02)
+        assert p / d == pytest.approx(1.5, abs=0.05)  # ± rounding of the tight crop
 
 
 # --- reproducibility -----------------------------------------------------------------------------
