@@ -1,11 +1,17 @@
 """Fiche build time: cold (empty figure and PDF caches), warm with figures cached (PDF
 re-rendered), and warm (nothing changed).  Each run is a fresh `atlas fiche` process, as a
-user would type it.  Usage: python benchmarks/bench_fiche.py [REGION ...]"""
+user would type it.  The machine is shared and noisy (±30 % between identical runs), so each
+measure is repeated and the best and the median are printed.
+
+Usage: python benchmarks/bench_fiche.py [-n REPEAT] [REGION ...]
+"""
 
 from __future__ import annotations
 
+import argparse
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -29,17 +35,28 @@ def run(region: str, cache: Path, out: Path) -> float:
     return time.perf_counter() - t0
 
 
+def measure(region: str) -> tuple[float, float, float]:
+    with tempfile.TemporaryDirectory() as tmp:
+        cache, out = Path(tmp) / "cache", Path(tmp) / "fiche.pdf"
+        cold = run(region, cache, out)
+        shutil.rmtree(cache / "pdf")
+        figs = run(region, cache, out)
+        warm = run(region, cache, out)
+        return cold, figs, warm
+
+
 def main() -> None:
-    regions = sys.argv[1:] or ["84", "04"]
-    print(f"{'région':<8} {'cold':>7} {'figures cached':>15} {'warm':>7}")
-    for region in regions:
-        with tempfile.TemporaryDirectory() as tmp:
-            cache, out = Path(tmp) / "cache", Path(tmp) / "fiche.pdf"
-            cold = run(region, cache, out)
-            shutil.rmtree(cache / "pdf")
-            figs = run(region, cache, out)
-            warm = min(run(region, cache, out) for _ in range(3))
-            print(f"{region:<8} {cold:>6.2f}s {figs:>14.2f}s {warm:>6.2f}s")
+    ap = argparse.ArgumentParser()
+    ap.add_argument("-n", "--repeat", type=int, default=3)
+    ap.add_argument("regions", nargs="*", default=["84", "04"])
+    opts = ap.parse_args()
+    print(f"{'région':<8} {'cold':>15} {'figures cached':>15} {'warm':>15}   (best / median)")
+    for region in opts.regions:
+        runs = [measure(region) for _ in range(opts.repeat)]
+        cells = []
+        for values in zip(*runs, strict=True):
+            cells.append(f"{min(values):>6.2f} / {statistics.median(values):>5.2f}")
+        print(f"{region:<8} " + " ".join(f"{c:>15}" for c in cells))
 
 
 if __name__ == "__main__":

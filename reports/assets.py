@@ -376,6 +376,11 @@ class Drawer:
         self.pool: ProcessPoolExecutor | None = None
         self.futures: list[Future] = []
 
+    @property
+    def started(self) -> bool:
+        """True once a figure was handed to a worker (the caller has time to spare)."""
+        return self.pool is not None
+
     def _start(self) -> ProcessPoolExecutor:
         """Fork the workers at the first missing figure (a warm build never forks)."""
         if self.pool is None:

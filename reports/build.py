@@ -34,6 +34,7 @@ from reports.pdf import (
     atomic_write,
     options_fingerprint,
     pdf_variant_options,
+    preload_engine,
     render_document,
     write_pdf,
 )
@@ -131,16 +132,19 @@ def build_fiche(
     of the fiche is built; pass ``workers=1`` from a multi-threaded caller (no fork).
     """
     check_publication(html, variant, print_)
+    target = out or default_fiche_path(session, territory, html)
     with (
         resolution(figure_dpi(print_)),
-        deferred_drawing(workers, warm=(departements(session.paths),)),
+        deferred_drawing(workers, warm=(departements(session.paths),)) as drawer,
     ):
         doc = fiche_doc(session, territory)
-    text = render_html(session, "fiche.html", doc)
-    target = out or default_fiche_path(session, territory, html)
+        # what needs the figure paths but not the figure files: done while workers draw
+        text = render_html(session, "fiche.html", doc)
+        files = document_csvs(session.store, session.layouts, doc) if attach and not html else []
+        if drawer.started and not html:
+            preload_engine()
     if html:
         return atomic_write(target, lambda tmp: tmp.write_text(text, encoding="utf-8"))
-    files = document_csvs(session.store, session.layouts, doc) if attach else []
     return html_to_pdf(
         session,
         text,

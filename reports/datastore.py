@@ -94,22 +94,36 @@ class Store:
         """(indicator, level, code) → values sorted by year; plain objects (fast look-ups)."""
         index: dict[tuple[str, str, str], list[Value]] = {}
         df = self.indicators
+        n = len(df)
         has_rank = "rank" in df.columns
-        for r in df.itertuples(index=False):
-            rank = _clean(r.rank) if has_rank else None
-            rank_of = _clean(r.rank_of) if has_rank else None
+        columns = (
+            df["indicator"].tolist(),
+            df["level"].tolist(),
+            df["code"].tolist(),
+            df["year"].tolist(),
+            df["value"].tolist(),
+            df["status"].tolist(),
+            df["note"].tolist(),
+            df["rank"].tolist() if has_rank else [None] * n,
+            df["rank_of"].tolist() if has_rank else [None] * n,
+        )
+        for ind, level, code, year, value, status, note, rank, rank_of in zip(
+            *columns, strict=True
+        ):
+            rank, rank_of = _clean(rank), _clean(rank_of)
+            year = _clean(year)
             v = Value(
-                indicator=r.indicator,
-                level=r.level,
-                code=r.code,
-                year=None if pd.isna(r.year) else int(r.year),
-                value=_clean(r.value),
-                status=str(r.status or ""),
-                note=str(r.note or ""),
-                rank=int(rank) if rank is not None else None,
-                rank_of=int(rank_of) if rank_of is not None else None,
+                indicator=ind,
+                level=level,
+                code=code,
+                year=None if year is None else int(year),
+                value=_clean(value),
+                status=str(status or ""),
+                note=str(note or ""),
+                rank=None if rank is None else int(rank),
+                rank_of=None if rank_of is None else int(rank_of),
             )
-            index.setdefault((r.indicator, r.level, r.code), []).append(v)
+            index.setdefault((ind, level, code), []).append(v)
         for values in index.values():
             values.sort(key=lambda v: v.year or 0)
         return index

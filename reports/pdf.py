@@ -215,6 +215,14 @@ class _Collect(logging.Handler):
         self.messages.append(record.getMessage())
 
 
+def preload_engine() -> None:
+    """Import WeasyPrint (0.7 s) ahead of time, e.g. while figures are drawn elsewhere."""
+    import weasyprint  # noqa: F401
+    import weasyprint.text.fonts  # noqa: F401
+
+    install_png_passthrough()
+
+
 def render_document(
     html: str,
     paths: Paths,
