@@ -12,14 +12,16 @@ Design (speed is part of it):
 * Each unit is rendered with its first folio set by ``@page :first { counter-reset: page N }``.
   Page counts (and the page of every anchor) do not depend on that offset, so they are cached
   by a hash of the unit's offset-free HTML (``cache/atlas/pages.json``): a warm build knows
-  every offset up front and renders each unit once. A cold build lays units out once to learn
-  their page counts (without writing the PDF when the offset is only a guess) and renders
-  again the units whose offset was wrong.
+  every offset up front and renders each unit once. A cold build renders the units in order,
+  one per worker at a time, each from the page counts known so far (only the unit still in
+  the other worker is a guess) and writes them at once; a unit whose guessed start proves
+  wrong is rendered again.
 * Every chapter opens on a recto page: each chapter HTML ends with a "Notes" page which is
   dropped after layout when the next unit would start on a recto anyway.
 * The unit PDFs are merged with pypdf; WeasyPrint's bookmarks (h1 = chapter, h2 = section)
-  are kept, metadata (title, author, language) is set once, and the result is written
-  atomically.
+  are kept, and the result is written atomically. Units are tagged (PDF/UA-1) or PDF/A-3b
+  and carry their CSV: :mod:`reports.pdfmerge` merges their structure trees and attachments
+  and takes the metadata from the first unit.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, as_completed, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,7 +42,12 @@ from reports.build import STYLESHEETS, Session, doc_ctx, render_html
 from reports.context import ChapterCtx, DocCtx, FigureCtx, SectionCtx, build_chapter
 from reports.errors import ConfigError, RenderError
 from reports.paths import Paths
-from reports.pdf import atomic_write, render_document
+from reports.pdf import (
+    DEFAULT_VARIANT,
+    atomic_write,
+    render_document,
+    write_pdf,
+)
 from reports.tables import Row, TableCtx
 from reports.territories import FRANCE, Territory
 
@@ -260,6 +267,8 @@ class Unit:
     rendered: tuple[str, int] | None = None  # (key, start) of the written PDF
     pdf: Path | None = None
     seconds: float = 0.0
+    files: tuple = ()  # CSV attachments of a chapter (reports.attachments.CsvFile)
+    files_key: str = ""  # hash of their names and bytes (part of the unit PDF cache key)
 
 
 def _units(session: Session) -> list[Unit]:
@@ -402,9 +411,13 @@ def _session() -> Session:
     return _SESSION
 
 
-def task_chapter_html(unit_id: str, dpi: int = DEFAULT_DPI) -> tuple[str, str, dict[str, Any]]:
-    """Worker: the offset-free HTML of one chapter, plus its figure list for the annexes
-    (figures drawn at ``dpi``: 300 for ``--print``)."""
+def task_chapter_html(
+    unit_id: str, dpi: int = DEFAULT_DPI, attach: bool = True
+) -> tuple[str, str, dict[str, Any], tuple]:
+    """Worker: the offset-free HTML of one chapter, its figure list for the annexes (figures
+    drawn at ``dpi``: 300 for ``--print``) and, if ``attach``, the CSV of its sections."""
+    from reports.attachments import document_csvs
+
     session = _session()
     territory = FRANCE if unit_id == NATIONAL else session.territory(unit_id)
     with resolution(dpi):
@@ -412,6 +425,10 @@ def task_chapter_html(unit_id: str, dpi: int = DEFAULT_DPI) -> tuple[str, str, d
     html = unit_html(
         session, [chapter_part(ctx)], offset_mark=True, pad=True, running=ctx.running_title
     )
+    files: tuple = ()
+    if attach:
+        doc = doc_ctx(session, "atlas", ctx.title, [ctx])
+        files = tuple(document_csvs(session.store, session.layouts, doc))
     figs = {
         "chapter": ctx.title,
         "anchor": ctx.anchor,
@@ -427,7 +444,7 @@ def task_chapter_html(unit_id: str, dpi: int = DEFAULT_DPI) -> tuple[str, str, d
         ],
         "sections": [{"title": s.title, "anchor": f"{ctx.anchor}-{s.id}"} for s in ctx.sections],
     }
-    return unit_id, html, figs
+    return unit_id, html, figs, files
 
 
 @dataclass
@@ -448,6 +465,7 @@ def task_render(
     out: str | None,
     root: str,
     extra_css: tuple[str, ...] = (),  # issue 7: --print stylesheet (reports.build)
+    options: dict[str, Any] | None = None,  # issue 7: pdf_variant_options (tags, files)
 ) -> RenderResult:
     """Worker: lay out one unit starting at folio ``start``; write its PDF if ``out``.
 
@@ -471,7 +489,7 @@ def task_render(
     if pad_allowed and not pad:
         document = document.copy(document.pages[:content])
     if out:
-        document.write_pdf(out)
+        write_pdf(document, Path(out), **(options or {}))
     return RenderResult(unit_id, content, anchors, pad, out, time.perf_counter() - t0)
 
 
@@ -707,16 +725,27 @@ def build_atlas(
     progress: bool | None = None,
     log: Callable[[str], None] | None = None,
     print_: bool = False,
+    variant: str = DEFAULT_VARIANT,
 ) -> AtlasReport:
     """Build the atlas PDF (or, with ``html=True``, the whole atlas as one HTML file).
 
     ``print_`` (issue 7, ``atlas build --print``): 3 mm bleed and crop marks on every page.
+    ``variant`` (issue 7): ``tagged`` (PDF/UA-1, default), ``pdfa`` (PDF/A-3b) or ``plain``;
+    tagged and archival atlases carry the CSV of every chapter section as attachments, and
+    their unit structure trees are merged into one (:mod:`reports.pdfmerge`).
     """
-    from reports.build import check_publication, figure_dpi, print_stylesheets, styles_digest
+    from reports.build import (
+        check_publication,
+        figure_dpi,
+        pdf_options,
+        print_stylesheets,
+        styles_digest,
+    )
 
-    check_publication(html, "plain", print_)
+    check_publication(html, variant, print_)
     extra_css = tuple(print_stylesheets(print_))
-    suffix = "-print" if print_ else ""  # unit PDFs with marks are cached apart
+    suffix = f"-{variant}" + ("-print" if print_ else "")  # each edition cached apart
+    attach = variant != "plain"
     t0 = time.perf_counter()
     session = session or Session.open()
     paths = session.paths
@@ -743,12 +772,14 @@ def build_atlas(
         # 1. chapter HTML (figures drawn or fetched from the cache) in parallel
         chapter_units = [u for u in units if u.kind == "chapter"]
         dpi = figure_dpi(print_)
-        futures = {pool.submit(task_chapter_html, u.id, dpi): u for u in chapter_units}
+        futures = {pool.submit(task_chapter_html, u.id, dpi, attach): u for u in chapter_units}
         by_id = {u.id: u for u in units}
         for fut in as_completed(futures):
-            uid, text, info = fut.result()
+            uid, text, info, files = fut.result()
             u = by_id[uid]
             u.html, u.key, figs[uid] = text, _hash(text, css), info
+            u.files = files
+            u.files_key = _hash("".join(f"{f.name}:{_hash(f.data.decode())}" for f in files))
             cache.lookup(u)
             bar.step(uid, "HTML prêt")
         if log:
@@ -761,6 +792,9 @@ def build_atlas(
             return AtlasReport(target, 0, time.perf_counter() - t0, 0, 0, units)
 
         # 2. lay out / render until every offset is right
+        def unit_key(u: Unit) -> str:  # what shapes a unit PDF, except its start
+            return _hash(u.html, f"{css}{suffix}{u.files_key}")
+
         pdf_dir = paths.cache / "atlas" / "pdf"
         pdf_dir.mkdir(parents=True, exist_ok=True)
         for _ in range(6):
@@ -782,16 +816,18 @@ def build_atlas(
             settled = _certain(units) == {u.id for u in units}
             todo = []
             for u in units:
-                if u.rendered == (_hash(u.html, css), u.start):
+                if u.rendered == (unit_key(u), u.start):
                     continue
-                cached = pdf_dir / f"{_hash(u.html, css)}-{u.start}{suffix}.pdf"
+                cached = pdf_dir / f"{unit_key(u)}-{u.start}{suffix}.pdf"
                 if u.known == "hash" and cached.is_file():  # unchanged unit, same start
-                    u.pdf, u.rendered = cached, (_hash(u.html, css), u.start)
+                    u.pdf, u.rendered = cached, (unit_key(u), u.start)
                     u.pad = u.kind != ANNEXES and (u.start + u.pages) % 2 == 0
                     bar.step(u.id, f"{u.pages} p. (p. {u.start}, cache)", done=True)
                     continue
-                # the front matter and the annexes print page numbers: only once settled
-                if u.kind != "chapter" and not settled:
+                # the front matter prints page numbers: rendered once everything is known;
+                # the annexes too, but they are laid out at once (the longest unit) to learn
+                # their pages and anchors, which the sommaire prints
+                if u.kind == FRONT and not settled:
                     continue
                 todo.append(u)
             if not todo:
@@ -803,36 +839,53 @@ def build_atlas(
                     f"pass {passes}: {len(todo)} units ({', '.join(u.id for u in todo)}) "
                     f"at {time.perf_counter() - t0:.1f} s"
                 )
-            certain = _certain(units)
-            futs: dict[Future, Unit] = {}
-            for u in sorted(todo, key=lambda x: -x.pages):
-                pdf = pdf_dir / f"{_hash(u.html, css)}-{u.start}{suffix}.pdf"
-                fut = pool.submit(
-                    task_render,
-                    u.id,
-                    u.html,
-                    u.start,
-                    u.kind != ANNEXES,
-                    str(pdf) if u.id in certain else None,
-                    str(paths.root),
-                    extra_css,
-                )
-                futs[fut] = u
-            for fut in as_completed(futs):
-                res: RenderResult = fut.result()
-                u = futs[fut]
-                renders += 1
-                if log and u.known == "hash" and (u.pages, u.anchors) != (res.pages, res.anchors):
-                    log(f"  {u.id}: cached layout {u.pages} p. differs from {res.pages} p.")
-                u.pages, u.anchors, u.known = res.pages, res.anchors, "actual"
-                u.seconds += res.seconds
-                cache.store(u)
-                if res.pdf:
+            # in unit order, at most one task per worker: each unit starts from the page
+            # counts known so far (a guess only for the units still being laid out), and is
+            # written at once; a unit whose start proves wrong is rendered again next pass
+            queue = sorted(todo, key=lambda x: x.kind != ANNEXES)  # annexes first, then in order
+            futs: dict[Future, tuple[Unit, int]] = {}
+            while queue or futs:
+                while queue and len(futs) < workers:
+                    _layout(units)
+                    u = queue.pop(0)
+                    pdf = pdf_dir / f"{unit_key(u)}-{u.start}{suffix}.pdf"
+                    final = settled or u.kind != ANNEXES  # unsettled annexes: layout only
+                    fut = pool.submit(
+                        task_render,
+                        u.id,
+                        u.html,
+                        u.start,
+                        u.kind != ANNEXES,
+                        str(pdf) if final else None,
+                        str(paths.root),
+                        extra_css,
+                        pdf_options(session, variant, u.files),
+                    )
+                    futs[fut] = (u, u.start)
+                done, _pending = wait(futs, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    u, start = futs.pop(fut)
+                    res: RenderResult = fut.result()
+                    renders += 1
+                    if (
+                        log
+                        and u.known == "hash"
+                        and (u.pages, u.anchors)
+                        != (
+                            res.pages,
+                            res.anchors,
+                        )
+                    ):
+                        log(f"  {u.id}: cached layout {u.pages} p. differs from {res.pages} p.")
+                    u.pages, u.anchors, u.known = res.pages, res.anchors, "actual"
+                    u.seconds += res.seconds
+                    cache.store(u)
+                    if res.pdf is None:
+                        bar.step(u.id, f"{u.pages} p., mise en page", advance=1)
+                        continue
                     u.pdf, u.pad = Path(res.pdf), res.pad
-                    u.rendered = (_hash(u.html, css), u.start)
-                    bar.step(u.id, f"{u.pages} p. (p. {u.start})", done=True)
-                else:
-                    bar.step(u.id, f"{u.pages} p., mise en page", advance=1)
+                    u.rendered = (unit_key(u), start)
+                    bar.step(u.id, f"{u.pages} p. (p. {start})", done=True)
             # a unit written with a start that later proved wrong is rendered again
             _layout(units)
             for u in units:
@@ -843,7 +896,7 @@ def build_atlas(
         else:
             raise RenderError("atlas pagination did not converge")
         cache.save()
-        total = _merge(session, units, target)
+        total = _merge(session, units, target, variant)
         _prune(pdf_dir, {u.pdf for u in units if u.pdf})
     if log:
         log(f"{passes} passes, {renders} renders")
@@ -877,25 +930,48 @@ def _certain(units: list[Unit]) -> set[str]:
     return out
 
 
-def _merge(session: Session, units: list[Unit], target: Path) -> int:
-    from pypdf import PdfWriter
+def _merge(session: Session, units: list[Unit], target: Path, variant: str = "plain") -> int:
+    """Concatenate the unit PDFs (outline kept); a tagged or archival atlas gets one merged
+    structure tree, the attachments of every unit and, from the first unit, the metadata
+    (XMP, output intent) its variant requires (:mod:`reports.pdfmerge`)."""
+    from pypdf import PdfReader, PdfWriter
     from pypdf.generic import NameObject, TextStringObject
 
+    from reports.pdfmerge import (
+        Appended,
+        copy_archival_parts,
+        merge_embedded_files,
+        merge_structure,
+    )
+
     writer = PdfWriter()
+    parts: list[Appended] = []
     for u in units:
         assert u.pdf is not None
-        writer.append(str(u.pdf), import_outline=True)
+        reader = PdfReader(str(u.pdf))
+        first = len(writer.pages)
+        writer.append(reader, import_outline=True)
+        parts.append(Appended(reader, first, len(writer.pages), u.id))
     spec = session.layouts.document("atlas")
-    writer.add_metadata(
-        {
-            "/Title": f"{spec.title} — {session.setting('edition')}",
-            "/Author": session.setting("author"),
-            "/Subject": "Statistiques culturelles régionales",
-            "/Creator": f"atlas (reports {__version__})",
-            "/Producer": "WeasyPrint + pypdf",
-        }
-    )
-    writer._root_object[NameObject("/Lang")] = TextStringObject("fr")
+    if variant == "plain":
+        writer.add_metadata(
+            {
+                "/Title": f"{spec.title} — {session.setting('edition')}",
+                "/Author": session.setting("author"),
+                "/Subject": "Statistiques culturelles régionales",
+                "/Creator": f"atlas (reports {__version__})",
+                "/Producer": "WeasyPrint + pypdf",
+            }
+        )
+        writer._root_object[NameObject("/Lang")] = TextStringObject("fr")
+    else:
+        # the document information must match the XMP metadata taken from the first unit
+        info = parts[0].reader.metadata or {}
+        writer.add_metadata({k: v for k, v in info.items() if isinstance(k, str)})
+        writer.pdf_header = b"%PDF-1.7"
+        merge_structure(writer, parts, lang="fr")
+        copy_archival_parts(writer, parts[0])
+        merge_embedded_files(writer, parts)
     n = len(writer.pages)
     atomic_write(target, lambda tmp: _write(writer, tmp))
     return n

@@ -144,31 +144,31 @@ def fiche(
 )
 @click.option("--html", "html", is_flag=True, help="Write the whole atlas as one HTML file.")
 @click.option("--workers", "-j", type=int, default=None, help="Worker processes (default: cores).")
-@click.option("--pdfa", is_flag=True, help="Not available for the atlas (see the error).")
+@click.option(
+    "--pdfa", is_flag=True, help="Archival PDF/A-3b (tagged, CSV attached) instead of PDF/UA-1."
+)
 @click.option(
     "--print", "print_", is_flag=True, help="For a print shop: 3 mm bleed and crop marks."
 )
 def atlas_build(
     output: Path | None, html: bool, workers: int | None, pdfa: bool, print_: bool
 ) -> None:
-    """Build the full atlas (PDF, chapters rendered in parallel)."""
+    """Build the full atlas (PDF, chapters rendered in parallel).
+
+    The PDF is tagged (PDF/UA-1) and carries the CSV of every chapter section as attachments.
+    """
     from reports.atlas import build_atlas
     from reports.build import check_publication
-    from reports.errors import ConfigError
 
-    check_publication(html, "pdfa" if pdfa else "plain", print_)
-    if pdfa:
-        raise ConfigError(
-            "--pdfa is not available for the atlas: its units are merged with pypdf, which "
-            "drops the structure tree and the PDF/A metadata",
-            hint="build the fiches with `atlas fiche --all --pdfa`",
-        )
+    variant = "pdfa" if pdfa else "tagged"
+    check_publication(html, variant, print_)
     report = build_atlas(
         out=output,
         html=html,
         workers=workers,
         log=lambda m: click.echo(f"  {m}", err=True),
         print_=print_,
+        variant=variant,
     )
     if html:
         click.echo(f"atlas: HTML written in {report.seconds:.1f} s → {report.path}")

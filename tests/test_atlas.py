@@ -105,3 +105,47 @@ def test_regional_chapter_is_the_fiche(session: Session) -> None:
             [r.cells for r in t.rows] for s in fiche.sections for t in s.tables
         ]
         assert [s.paragraphs for s in ch.sections] == [s.paragraphs for s in fiche.sections]
+
+
+# --- issue 7: the atlas is tagged and carries its data ---------------------------------------
+def test_atlas_is_tagged(session: Session, atlas_pdf: Path) -> None:
+    """One structure tree: a Document with one Part per unit, every page's marked content
+    reachable through a unique parent-tree key, language and title shown."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(atlas_pdf)
+    root = reader.trailer["/Root"]
+    assert root["/Lang"] == "fr" and root["/MarkInfo"]["/Marked"]
+    assert root["/ViewerPreferences"]["/DisplayDocTitle"]
+    assert b"pdfuaid:part" in root["/Metadata"].get_object().get_data()
+    tree = root["/StructTreeRoot"].get_object()
+    document = tree["/K"][0].get_object()
+    assert document["/S"] == "/Document"
+    parts = [k.get_object() for k in document["/K"]]
+    assert len(parts) == 2 + 18 + 1  # front matter, France, 18 régions, annexes
+    assert all(p["/S"] == "/Part" and p["/P"].get_object() is document for p in parts)
+    keys = [page["/StructParents"] for page in reader.pages]
+    assert len(set(keys)) == len(keys) == len(reader.pages)
+    nums = tree["/ParentTree"].get_object()["/Nums"]
+    assert {int(nums[i]) for i in range(0, len(nums), 2)} >= set(keys)
+    page_ids = {page.indirect_reference.idnum for page in reader.pages}
+    for part in parts[:3]:  # structure elements point to pages of the merged file
+        for kid in part["/K"]:
+            element = kid.get_object()
+            if "/Pg" in element:
+                assert element["/Pg"].idnum in page_ids
+
+
+def test_atlas_attachments_are_the_fiches_data(session: Session, atlas_pdf: Path) -> None:
+    """The CSV of a regional chapter are those of the fiche of that région (same bytes)."""
+    from pypdf import PdfReader
+
+    from reports.attachments import document_csvs
+
+    attached = PdfReader(atlas_pdf).attachments
+    territory = session.territory("53")
+    fiche = document_csvs(session.store, session.layouts, fiche_doc(session, territory))
+    assert fiche
+    for f in fiche:
+        assert attached[f.name] == [f.data]
+    assert any(name.startswith("france-") for name in attached)

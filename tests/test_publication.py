@@ -241,6 +241,42 @@ def test_print_figures_at_print_resolution(printed, tagged):
         assert p / d == pytest.approx(1.5, abs=0.05)  # ± rounding of the tight crop
 
 
+# --- merged documents (the atlas) ------------------------------------------------------------
+def test_merge_keeps_tags_and_archival_parts(session, pdfa, out):
+    """Two PDF/A units merged as the atlas merges its chapters: one structure tree, the
+    output intent, the XMP and every attachment (with its /AF association)."""
+    from pypdf import PdfWriter
+
+    from reports.pdfmerge import (
+        Appended,
+        copy_archival_parts,
+        merge_embedded_files,
+        merge_structure,
+    )
+
+    other = build_fiche(session, session.territory("04"), out / "pdfa-04.pdf", variant="pdfa")
+    writer, parts = PdfWriter(), []
+    for path in (pdfa, other):
+        reader = PdfReader(path)
+        first = len(writer.pages)
+        writer.append(reader)
+        parts.append(Appended(reader, first, len(writer.pages), path.name))
+    keys = merge_structure(writer, parts)
+    copy_archival_parts(writer, parts[0])
+    count = merge_embedded_files(writer, parts)
+    merged = out / "merged.pdf"
+    with merged.open("wb") as fh:
+        writer.write(fh)
+    reader = PdfReader(merged)
+    root = reader.trailer["/Root"]
+    assert keys == len(reader.pages)
+    assert [p["/StructParents"] for p in reader.pages] == list(range(len(reader.pages)))
+    assert len(root["/StructTreeRoot"]["/K"][0]["/K"]) == 2
+    assert "/OutputIntents" in root and b"pdfaid:part" in root["/Metadata"].get_data()
+    expected = {**PdfReader(pdfa).attachments, **PdfReader(other).attachments}
+    assert reader.attachments == expected and count == len(expected) == len(root["/AF"])
+
+
 # --- reproducibility -----------------------------------------------------------------------------
 def test_double_build_byte_identical(session, doc, html, out):
     from reports.attachments import document_csvs
