@@ -163,6 +163,7 @@ def national_map(session: Session, ind: str, level: str = "departement") -> Figu
         kind="map",
         size="half",
         path=str(path),
+        data=((ind, level),),
     )
 
 
@@ -208,6 +209,7 @@ def ranking_table(session: Session, tid: str, title: str, inds: list[str]) -> Ta
         rows=rows,
         source=_sources(store, inds),
         notes=["Rang : classement décroissant parmi les régions renseignées (n.d. exclus)."],
+        data=tuple((i, "region") for i in inds),
     )
 
 

@@ -207,10 +207,23 @@ def _places(out: _Rows, code: str, inds: list[str], departements: bool) -> list[
     return places + _france_places(out, inds)
 
 
+def _all_places(out: _Rows, level: str) -> list[tuple[str, str]]:
+    """Every territory of ``level`` and the three France aggregates."""
+    codes = out.lk.regions if level == "region" else out.lk.departements
+    return [(level, c) for c in codes] + [("france", c) for c in ("FRM", "DROM", "FR")]
+
+
+def _data_rows(out: _Rows, element: str, title: str, data: Iterable[tuple[str, str]]) -> None:
+    """Elements that declare their data (the atlas's national maps and rankings)."""
+    for ind, level in data:
+        out.indicators(element, title, [ind], _all_places(out, level))
+
+
 def _table_rows(out: _Rows, layouts: Layouts, table: TableCtx, code: str) -> None:
     store = out.store
     spec = layouts.tables.get(table.id)
     if spec is None:
+        _data_rows(out, table.id, table.title, table.data)
         return
     if spec.kind == "museums_top":
         m = store.museums if code == "FR" else store.museums[store.museums["region"] == code]
@@ -278,7 +291,9 @@ def _figure_rows(out: _Rows, figure: FigureCtx, code: str) -> None:
             fid, title, [ind], [("departement", d) for d in deps] + own + [("france", "FR")]
         )
 
-    if fid in CHOROPLETHS:
+    if figure.data:
+        _data_rows(out, fid, title, figure.data)
+    elif fid in CHOROPLETHS:
         choropleth(CHOROPLETHS[fid])
     elif fid == "M01":
         if france:

@@ -27,6 +27,7 @@ class FigureCtx:
     size: str = "half"  # full | half | third
     notes: list[str] = field(default_factory=list)
     path: str = ""  # file on disk (for caching / checks)
+    data: tuple[tuple[str, str], ...] = ()  # (indicator, level) drawn, when not in figures.py
 
 
 @dataclass

@@ -35,6 +35,7 @@ class TableCtx:
     numeric_from: int = 1  # first column right-aligned
     css: str = ""  # extra classes of the <table>: "by-territory", "wide"
     csv_name: str = ""
+    data: tuple[tuple[str, str], ...] = ()  # (indicator, level) shown, when not in layouts
 
 
 def _label(store: Store, ind: str) -> str:
