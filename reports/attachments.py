@@ -48,6 +48,16 @@ POINT_MAPS = {
     "M07": (("jardin",), "O14_p100k"),
     "M09": (("cinema",), "F09"),
 }
+#: facility type → the indicator counting it (its metadata gives each row's source, licence)
+FACILITY_INDICATOR = {
+    "musee": "O01",
+    "bibliotheque": "O02",
+    "cinema": "O04",
+    "cinema_drom": "O04D",
+    "archives": "O09",
+    "festival": "O10",
+    "jardin": "O13",
+}
 #: charts split by category: figure id → component prefix
 SPLITS = {"G01": "C04", "G02": "C06", "G03": "C11", "G05": "O11", "G06": "O12", "G11": "D08"}
 
@@ -160,29 +170,24 @@ class _Rows:
         licence: str = "",
     ) -> None:
         """Rows of a non-indicator table (museums, zones d'emploi, facilities)."""
-        columns = list(frame.columns)
-        for values in frame.itertuples(index=False, name=None):
-            r = dict(zip(columns, values, strict=True))
+        n = len(frame)
+
+        def column(name: str) -> list:
+            return frame[name].tolist() if name in frame.columns else [None] * n
+
+        keys, names = column(key), column("name")
+        lons, lats, categories = column("lon"), column("lat"), column("category")
+        values = {col: column(col) for col in value_columns}
+        for i in range(n):
+            category = categories[i]
+            category = "" if category is None or pd.isna(category) else str(category)
+            name = "" if names[i] is None else str(names[i])
+            lon, lat = format_number(lons[i]), format_number(lats[i])
             for col, (label, unit, year) in value_columns.items():
                 self.rows.append(
                     [
-                        element,
-                        title,
-                        col,
-                        label,
-                        unit,
-                        level,
-                        str(r[key]),
-                        str(r.get("name", "")),
-                        year,
-                        format_number(r.get(col)),
-                        "",
-                        "",
-                        format_number(r.get("lon")),
-                        format_number(r.get("lat")),
-                        "" if pd.isna(r.get("category")) else str(r.get("category", "")),
-                        source,
-                        "",
+                        element, title, col, label, unit, level, str(keys[i]), name, year,
+                        format_number(values[col][i]), "", "", lon, lat, category, source, "",
                         licence,
                     ]  # fmt: skip
                 )
@@ -307,16 +312,19 @@ def _figure_rows(out: _Rows, figure: FigureCtx, code: str) -> None:
             return
         f = store.facilities
         pts = f[f["type"].isin(types) & (f["region"] == code)].sort_values(["type", "id"])
-        pts = pts.assign(category=pts["type"] + ":" + pts["category"].fillna("").astype(str))
-        out.records(
-            fid,
-            title,
-            pts,
-            "facility",
-            "id",
-            {"value": ("Valeur", "", "")},
-            figure.source.removeprefix("Source : "),
-        )
+        for ftype, group in pts.groupby("type", sort=True):
+            group = group.assign(category=f"{ftype}:" + group["category"].fillna("").astype(str))
+            _label, _unit, source, vintage, licence = out._meta(FACILITY_INDICATOR[str(ftype)])
+            out.records(
+                fid,
+                title,
+                group,
+                "facility",
+                "id",
+                {"value": ("Valeur", "", vintage)},
+                source,
+                licence,
+            )
     elif fid == "M08":
         if france:
             choropleth("F02")
