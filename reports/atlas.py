@@ -933,56 +933,30 @@ def _certain(units: list[Unit]) -> set[str]:
 
 
 def _merge(session: Session, units: list[Unit], target: Path, variant: str = "plain") -> int:
-    """Concatenate the unit PDFs (outline kept); a tagged or archival atlas gets one merged
-    structure tree, the attachments of every unit and, from the first unit, the metadata
-    (XMP, output intent) its variant requires (:mod:`reports.pdfmerge`)."""
-    from pypdf import PdfReader, PdfWriter
-    from pypdf.generic import NameObject, TextStringObject
+    """Concatenate the unit PDFs (outline and links kept); a tagged or archival atlas gets one
+    merged structure tree, the attachments of every unit and the metadata of the first
+    (:mod:`reports.pdfmerge`)."""
+    from reports.pdfmerge import merge_pdfs
 
-    from reports.pdfmerge import (
-        Appended,
-        copy_archival_parts,
-        merge_embedded_files,
-        merge_structure,
-    )
-
-    writer = PdfWriter()
-    parts: list[Appended] = []
-    for u in units:
-        assert u.pdf is not None
-        reader = PdfReader(str(u.pdf))
-        first = len(writer.pages)
-        writer.append(reader, import_outline=True)
-        parts.append(Appended(reader, first, len(writer.pages), u.id))
     spec = session.layouts.document("atlas")
-    if variant == "plain":
-        writer.add_metadata(
-            {
-                "/Title": f"{spec.title} — {session.setting('edition')}",
-                "/Author": session.setting("author"),
-                "/Subject": "Statistiques culturelles régionales",
-                "/Creator": f"atlas (reports {__version__})",
-                "/Producer": "WeasyPrint + pypdf",
-            }
-        )
-        writer._root_object[NameObject("/Lang")] = TextStringObject("fr")
-    else:
-        # the document information must match the XMP metadata taken from the first unit
-        info = parts[0].reader.metadata or {}
-        writer.add_metadata({k: v for k, v in info.items() if isinstance(k, str)})
-        writer.pdf_header = b"%PDF-1.7"
-        merge_structure(writer, parts, lang="fr")
-        copy_archival_parts(writer, parts[0])
-        merge_embedded_files(writer, parts)
-    n = len(writer.pages)
-    atomic_write(target, lambda tmp: _write(writer, tmp))
-    return n
+    info = {
+        "/Title": f"{spec.title} — {session.setting('edition')}",
+        "/Author": session.setting("author"),
+        "/Subject": "Statistiques culturelles régionales",
+        "/Creator": f"atlas (reports {__version__})",
+        "/Producer": "WeasyPrint + pikepdf",
+    }
+    sources = [u.pdf for u in units if u.pdf is not None]
+    assert len(sources) == len(units), "every unit is rendered before the merge"
+    pages = 0
 
+    def write(tmp: Path) -> None:
+        nonlocal pages
+        pages = merge_pdfs(sources, tmp, tagged=variant != "plain", info=info, lang="fr")
+        tmp.chmod(0o644)
 
-def _write(writer: Any, tmp: Path) -> None:
-    with tmp.open("wb") as fh:
-        writer.write(fh)
-    tmp.chmod(0o644)
+    atomic_write(target, write)
+    return pages
 
 
 def _body(text: str) -> str:

@@ -244,37 +244,24 @@ def test_print_figures_at_print_resolution(printed, tagged):
 # --- merged documents (the atlas) ------------------------------------------------------------
 def test_merge_keeps_tags_and_archival_parts(session, pdfa, out):
     """Two PDF/A units merged as the atlas merges its chapters: one structure tree, the
-    output intent, the XMP and every attachment (with its /AF association)."""
-    from pypdf import PdfWriter
-
-    from reports.pdfmerge import (
-        Appended,
-        copy_archival_parts,
-        merge_embedded_files,
-        merge_structure,
-    )
+    outline, the output intent, the XMP and every attachment (with its /AF association)."""
+    from reports.pdfmerge import merge_pdfs
 
     other = build_fiche(session, session.territory("04"), out / "pdfa-04.pdf", variant="pdfa")
-    writer, parts = PdfWriter(), []
-    for path in (pdfa, other):
-        reader = PdfReader(path)
-        first = len(writer.pages)
-        writer.append(reader)
-        parts.append(Appended(reader, first, len(writer.pages), path.name))
-    keys = merge_structure(writer, parts)
-    copy_archival_parts(writer, parts[0])
-    count = merge_embedded_files(writer, parts)
     merged = out / "merged.pdf"
-    with merged.open("wb") as fh:
-        writer.write(fh)
+    pages = merge_pdfs([pdfa, other], merged, tagged=True)
     reader = PdfReader(merged)
     root = reader.trailer["/Root"]
-    assert keys == len(reader.pages)
-    assert [p["/StructParents"] for p in reader.pages] == list(range(len(reader.pages)))
+    assert pages == len(reader.pages) == len(PdfReader(pdfa).pages) + len(PdfReader(other).pages)
+    assert [p["/StructParents"] for p in reader.pages] == list(range(pages))
+    assert root["/StructTreeRoot"]["/ParentTreeNextKey"] == pages
     assert len(root["/StructTreeRoot"]["/K"][0]["/K"]) == 2
+    assert root["/Lang"] == "fr" and root["/MarkInfo"]["/Marked"]
     assert "/OutputIntents" in root and b"pdfaid:part" in root["/Metadata"].get_data()
     expected = {**PdfReader(pdfa).attachments, **PdfReader(other).attachments}
-    assert reader.attachments == expected and count == len(expected) == len(root["/AF"])
+    assert reader.attachments == expected and len(root["/AF"]) == len(expected)
+    tops = [o for o in reader.outline if not isinstance(o, list)]
+    assert len(tops) >= 2 and reader.get_destination_page_number(tops[-1]) > 0
 
 
 # --- reproducibility -----------------------------------------------------------------------------
