@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import csv
+import multiprocessing
+import os
 import re
 import subprocess
+from concurrent.futures import ProcessPoolExecutor
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -39,12 +42,25 @@ def latest(indicators, ind: str, level: str, code: str) -> float:
     return float(rows[-1]["value"])
 
 
+_SESSION: Session | None = None  # inherited by the forked fiche builders
+
+
+def _build(job: tuple[str, str]) -> tuple[str, Path]:
+    assert _SESSION is not None
+    code, target = job
+    return code, build_fiche(_SESSION, _SESSION.territory(code), Path(target))
+
+
 @pytest.fixture(scope="module")
 def pdfs(session, tmp_path_factory) -> dict[str, Path]:
+    """The 19 fiches, built in parallel (one forked process per core)."""
+    global _SESSION
     out = tmp_path_factory.mktemp("fiches")
-    return {
-        t.code: build_fiche(session, t, out / f"{t.slug}.pdf") for t in session.all_territories()
-    }
+    jobs = [(t.code, str(out / f"{t.slug}.pdf")) for t in session.all_territories()]
+    _SESSION = session
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(os.cpu_count() or 1, mp_context=context) as pool:
+        return dict(pool.map(_build, jobs))
 
 
 def pdf_text(path: Path) -> str:
