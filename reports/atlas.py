@@ -826,11 +826,9 @@ def build_atlas(
                     u.pad = u.kind != ANNEXES and (u.start + u.pages) % 2 == 0
                     bar.step(u.id, f"{u.pages} p. (p. {u.start}, cache)", done=True)
                     continue
-                # the front matter prints page numbers: rendered once everything is known;
-                # the annexes too, but they are laid out at once (the longest unit) to learn
-                # their pages and anchors, which the sommaire prints
-                if u.kind == FRONT and not settled:
-                    continue
+                # the front matter and the annexes print page numbers: they are written once
+                # everything is known, but laid out at once to learn their pages and anchors
+                # (the sommaire prints both)
                 todo.append(u)
             if not todo:
                 if all(u.rendered for u in units):
@@ -844,14 +842,15 @@ def build_atlas(
             # in unit order, at most one task per worker: each unit starts from the page
             # counts known so far (a guess only for the units still being laid out), and is
             # written at once; a unit whose start proves wrong is rendered again next pass
-            queue = sorted(todo, key=lambda x: x.kind != ANNEXES)  # annexes first, then in order
+            # the annexes (the longest unit) first, then in order
+            queue = sorted(todo, key=lambda x: x.kind != ANNEXES)
             futs: dict[Future, tuple[Unit, int]] = {}
             while queue or futs:
                 while queue and len(futs) < workers:
                     _layout(units)
                     u = queue.pop(0)
                     pdf = pdf_dir / f"{unit_key(u)}-{u.start}{suffix}.pdf"
-                    final = settled or u.kind != ANNEXES  # unsettled annexes: layout only
+                    final = settled or u.kind == "chapter"  # else layout only
                     fut = pool.submit(
                         task_render,
                         u.id,
