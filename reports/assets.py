@@ -177,28 +177,13 @@ def _feed(h: Any, obj: object) -> None:  # noqa: C901 - one branch per type, fla
         raise TypeError(f"cannot hash figure input of type {type(obj).__name__}")
 
 
-_GEO_DIGESTS: dict[int, tuple[object, bytes]] = {}
-
-
-def _geometry_digest(df: pd.DataFrame, geo_col: str) -> bytes:
-    """WKB digest of a GeoDataFrame's geometries, memoised per object (the layers are
-    loaded once per process and passed to every map: hashing them each time is costly)."""
-    hit = _GEO_DIGESTS.get(id(df))
-    if hit is not None and hit[0] is df:
-        return hit[1]
-    import shapely
-
-    g = hashlib.sha256()
-    for wkb in shapely.to_wkb(df[geo_col].values):
-        g.update(wkb)
-    _GEO_DIGESTS[id(df)] = (df, g.digest())
-    return g.digest()
-
-
 def _feed_frame(h: Any, df: pd.DataFrame) -> None:
     geo_col = getattr(df, "_geometry_column_name", None)
-    if geo_col is not None and geo_col in df.columns:
-        h.update(_geometry_digest(df, geo_col))
+    if geo_col is not None and geo_col in df.columns:  # a GeoDataFrame: geometries as WKB
+        import shapely
+
+        for wkb in shapely.to_wkb(df[geo_col].values):
+            h.update(wkb)
         df = pd.DataFrame(df.drop(columns=geo_col))
     h.update(f"df:{list(map(str, df.columns))}:{list(map(str, df.dtypes))};".encode())
     h.update(df.to_csv(lineterminator="\n", float_format="%r").encode())
@@ -364,9 +349,9 @@ def _run_job(job: Job) -> Path:
 class Drawer:
     """Draws the figures missing from the cache, in ``workers`` processes when > 1.
 
-    Worker processes are forked when the drawer opens and warm up (imports, layers) while the
-    caller goes on; each missing figure is submitted as soon as it is requested, so drawing
-    overlaps with building the rest of the document. :meth:`close` waits for them all.
+    Worker processes are forked at the first missing figure and warm up (imports, layers)
+    while the caller goes on; each missing figure is submitted as soon as it is requested, so
+    drawing overlaps with building the rest of the document. :meth:`close` waits for them.
     """
 
     def __init__(self, workers: int = 1, warm: tuple[LazyInput, ...] = ()) -> None:

@@ -18,10 +18,10 @@ Design (speed is part of it):
   wrong is rendered again.
 * Every chapter opens on a recto page: each chapter HTML ends with a "Notes" page which is
   dropped after layout when the next unit would start on a recto anyway.
-* The unit PDFs are merged with pypdf; WeasyPrint's bookmarks (h1 = chapter, h2 = section)
-  are kept, and the result is written atomically. Units are tagged (PDF/UA-1) or PDF/A-3b
-  and carry their CSV: :mod:`reports.pdfmerge` merges their structure trees and attachments
-  and takes the metadata from the first unit.
+* The unit PDFs are merged with pikepdf (:mod:`reports.pdfmerge`); WeasyPrint's bookmarks
+  (h1 = chapter, h2 = section) are kept, and the result is written atomically. Units are
+  tagged (PDF/UA-1) or PDF/A-3b and carry their CSV: their structure trees and attachments
+  are merged and the metadata is taken from the first unit.
 """
 
 from __future__ import annotations
@@ -539,6 +539,15 @@ def _hash(text: str, salt: str = "") -> str:
     return hashlib.sha256((salt + text).encode("utf-8")).hexdigest()[:24]
 
 
+def _files_key(files: Iterable[Any]) -> str:
+    """Hash of attachments' names and bytes (part of a unit PDF's cache key)."""
+    h = hashlib.sha256()
+    for f in files:
+        h.update(f"{f.name}\0{len(f.data)}\0".encode())
+        h.update(f.data)
+    return h.hexdigest()[:24]
+
+
 # --- progress ---------------------------------------------------------------------------------
 class Progress:
     """One bar per unit on a terminal (rich); nothing when stderr is not a TTY."""
@@ -766,22 +775,21 @@ def build_atlas(
         os.environ.get("ATLAS_DATA"),
         os.environ.get("ATLAS_CACHE"),
     )
+    dpi = figure_dpi(print_)
     with (
-        resolution(figure_dpi(print_)),  # the cover map is drawn here
+        resolution(dpi),  # the cover map is drawn here
         Progress(units, progress) as bar,
         ProcessPoolExecutor(workers, initializer=_init_worker, initargs=initargs) as pool,
     ):
         # 1. chapter HTML (figures drawn or fetched from the cache) in parallel
         chapter_units = [u for u in units if u.kind == "chapter"]
-        dpi = figure_dpi(print_)
         futures = {pool.submit(task_chapter_html, u.id, dpi, attach): u for u in chapter_units}
         by_id = {u.id: u for u in units}
         for fut in as_completed(futures):
             uid, text, info, files = fut.result()
             u = by_id[uid]
             u.html, u.key, figs[uid] = text, _hash(text, css), info
-            u.files = files
-            u.files_key = _hash("".join(f"{f.name}:{_hash(f.data.decode())}" for f in files))
+            u.files, u.files_key = files, _files_key(files)
             cache.lookup(u)
             bar.step(uid, "HTML prêt")
         if log:
@@ -826,9 +834,6 @@ def build_atlas(
                     u.pad = u.kind != ANNEXES and (u.start + u.pages) % 2 == 0
                     bar.step(u.id, f"{u.pages} p. (p. {u.start}, cache)", done=True)
                     continue
-                # the front matter and the annexes print page numbers: they are written once
-                # everything is known, but laid out at once to learn their pages and anchors
-                # (the sommaire prints both)
                 todo.append(u)
             if not todo:
                 if all(u.rendered for u in units):
@@ -839,10 +844,10 @@ def build_atlas(
                     f"pass {passes}: {len(todo)} units ({', '.join(u.id for u in todo)}) "
                     f"at {time.perf_counter() - t0:.1f} s"
                 )
-            # in unit order, at most one task per worker: each unit starts from the page
-            # counts known so far (a guess only for the units still being laid out), and is
-            # written at once; a unit whose start proves wrong is rendered again next pass
-            # the annexes (the longest unit) first, then in order
+            # the annexes (the longest unit) first, then in unit order, at most one task per
+            # worker: each unit starts from the page counts known so far (a guess only for the
+            # units still being laid out) and is written at once; a unit whose start proves
+            # wrong is rendered again next pass
             queue = sorted(todo, key=lambda x: x.kind != ANNEXES)
             futs: dict[Future, tuple[Unit, int]] = {}
             while queue or futs:
@@ -850,7 +855,9 @@ def build_atlas(
                     _layout(units)
                     u = queue.pop(0)
                     pdf = pdf_dir / f"{unit_key(u)}-{u.start}{suffix}.pdf"
-                    final = settled or u.kind == "chapter"  # else layout only
+                    # the front matter and the annexes print page numbers: written once
+                    # everything is known, laid out before to learn their pages and anchors
+                    final = settled or u.kind == "chapter"
                     fut = pool.submit(
                         task_render,
                         u.id,
@@ -868,15 +875,8 @@ def build_atlas(
                     u, start = futs.pop(fut)
                     res: RenderResult = fut.result()
                     renders += 1
-                    if (
-                        log
-                        and u.known == "hash"
-                        and (u.pages, u.anchors)
-                        != (
-                            res.pages,
-                            res.anchors,
-                        )
-                    ):
+                    changed = (u.pages, u.anchors) != (res.pages, res.anchors)
+                    if log and u.known == "hash" and changed:
                         log(f"  {u.id}: cached layout {u.pages} p. differs from {res.pages} p.")
                     u.pages, u.anchors, u.known = res.pages, res.anchors, "actual"
                     u.seconds += res.seconds

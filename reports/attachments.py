@@ -22,7 +22,7 @@ import pandas as pd
 from reports.config import Layouts
 from reports.context import ChapterCtx, DocCtx, FigureCtx, SectionCtx
 from reports.datastore import Store, format_number
-from reports.tables import TableCtx
+from reports.tables import TableCtx, france_code_for
 
 COLUMNS = [
     "element", "element_title", "indicator", "label", "unit", "level", "code", "name",
@@ -78,7 +78,7 @@ class _Lookup:
     META = ("label", "unit", "source", "vintage", "licence")
 
     def __init__(self, store: Store) -> None:
-        from reports.territories import FRANCE, Territory
+        from reports.territories import FRANCE, Territory, regions
 
         t = store.territories
         self.names: dict[tuple[str, str], str] = {}
@@ -86,19 +86,17 @@ class _Lookup:
         self.departements: list[str] = []
         self.deps_of: dict[str, list[str]] = {}
         self.territory: dict[str, Territory] = {"FR": FRANCE}
-        for level, code, name, slug, region, zone in t[
-            ["level", "code", "name", "slug", "region", "zone"]
-        ].itertuples(index=False, name=None):
+        self.territory.update((r.code, r) for r in regions(t))
+        for level, code, name, region in t[["level", "code", "name", "region"]].itertuples(
+            index=False, name=None
+        ):
             self.names[(level, code)] = str(name)
             if level == "region":
                 self.regions.append(code)
-                kind = zone if isinstance(zone, str) and zone else "metro"
-                self.territory[code] = Territory(code, str(name), str(slug), kind)
             elif level == "departement":
                 self.departements.append(code)
                 self.deps_of.setdefault(str(region), []).append(code)
         m = store.meta
-        self.scope = dict(zip(m["id"], m["scope"], strict=True))
         self.meta: dict[str, tuple[str, ...]] = {
             ind: tuple("" if pd.isna(v) else str(v) for v in values)
             for ind, *values in m[["id", *self.META]].itertuples(index=False, name=None)
@@ -195,9 +193,7 @@ class _Rows:
 
 def _france_places(out: _Rows, inds: Iterable[str]) -> list[tuple[str, str]]:
     """France, or France métropolitaine for metro-only indicators (as the tables print)."""
-    return [("france", "FRM" if out.lk.scope.get(i) == "metro" else "FR") for i in inds] + [
-        ("france", "FR")
-    ]
+    return [("france", france_code_for(out.store, i)) for i in inds] + [("france", "FR")]
 
 
 def _places(out: _Rows, code: str, inds: list[str], departements: bool) -> list[tuple[str, str]]:

@@ -6,7 +6,7 @@
 * SVG text is converted to paths (``svg.fonttype = "path"``): WeasyPrint then renders exactly
   what matplotlib laid out, with no dependency on installed fonts.
 * Deterministic output: fixed ``svg.hashsalt`` (clip-path / glyph ids), no date metadata
-  (see :data:`SVG_METADATA` / :data:`PNG_METADATA`, used by :mod:`reports.assets`).
+  (see :data:`SVG_METADATA`, used by :mod:`reports.assets`; PNGs are written there).
 * Colour-blind-safe palettes: ColorBrewer YlGnBu (sequential), RdBu (diverging),
   Okabe–Ito (categorical).
 
@@ -48,7 +48,6 @@ OUTLINE = "#4d4d4d"
 TEXT = "#222222"
 
 SVG_METADATA: dict[str, str | None] = {"Date": None, "Creator": None}
-PNG_METADATA: dict[str, str | None] = {"Software": None}
 
 FONT_SIZE = 7.5
 

@@ -86,19 +86,6 @@ def describe_choropleth(store: Store, ind: str, territory: Territory) -> str:
     return text
 
 
-@cache
-def data_version(paths: Paths) -> str:
-    """Hash of the derived data (manifest) — part of every figure cache key."""
-    import hashlib
-
-    h = hashlib.sha256()
-    for name in ("indicators.csv", "facilities.csv", "museums.csv"):
-        p = paths.data / name
-        if p.is_file():
-            h.update(p.read_bytes())
-    return h.hexdigest()[:16]
-
-
 def fmt_value(store: Store, ind: str, value: float | None) -> str:
     return format_number(store, ind, value) if value is not None else fmt.ND
 
@@ -156,16 +143,17 @@ def departements(paths: Paths) -> Departements:
 
 
 def geo_digest(geo_dir: Path) -> str:
+    """Digest of the geometry files, read once per process and per file version."""
     files = [Path(geo_dir) / "regions.geojson", Path(geo_dir) / "departements.geojson"]
-    return _digest(tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) for f in files))
+    return _digest(tuple((str(f), f.stat().st_mtime_ns) for f in files))
 
 
 @cache
-def _digest(files: tuple[tuple[str, int, int], ...]) -> str:
+def _digest(files: tuple[tuple[str, int], ...]) -> str:
     import hashlib
 
     h = hashlib.sha256()
-    for name, _, _ in files:
+    for name, _ in files:
         h.update(Path(name).read_bytes())
     return h.hexdigest()
 

@@ -21,6 +21,7 @@ elements copied after the pages point to the copied pages.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -42,16 +43,32 @@ def merge_pdfs(
     """
     import pikepdf
 
-    out = pikepdf.Pdf.new()
-    units: list[tuple[Any, int]] = []
-    for path in sources:
-        src = pikepdf.Pdf.open(path)
-        units.append((src, len(out.pages)))
-        out.pages.extend(src.pages)
+    with ExitStack() as opened:
+        out = opened.enter_context(pikepdf.Pdf.new())
+        units: list[tuple[Any, int]] = []
+        for path in sources:
+            src = opened.enter_context(pikepdf.Pdf.open(path))
+            units.append((src, len(out.pages)))
+            out.pages.extend(src.pages)
+        _merge(out, units, tagged, info or {})
+        out.Root.Lang = pikepdf.String(lang)
+        out.Root.PageMode = pikepdf.Name.UseOutlines
+        out.save(
+            target,
+            min_version="1.7",
+            deterministic_id=True,
+            object_stream_mode=pikepdf.ObjectStreamMode.generate,
+        )
+        return len(out.pages)
+
+
+def _merge(out: Any, units: list[tuple[Any, int]], tagged: bool, info: dict[str, str]) -> None:
+    import pikepdf
+
     _merge_outlines(out, units)
     _merge_name_tree(out, units, "/Dests")
     if tagged:
-        _merge_structure(out, units, lang)
+        _merge_structure(out, units)
         _merge_name_tree(out, units, "/EmbeddedFiles", associated=True)
         first = units[0][0]
         for key in ("/Metadata", "/OutputIntents"):
@@ -59,20 +76,8 @@ def merge_pdfs(
                 out.Root[key] = _copy(out, first.Root[key])
         out.docinfo = out.make_indirect(_copy(out, first.docinfo))
     else:
-        for key, value in (info or {}).items():
+        for key, value in info.items():
             out.docinfo[pikepdf.Name(key)] = value
-        out.Root.Lang = pikepdf.String(lang)
-    out.Root.PageMode = pikepdf.Name.UseOutlines
-    n = len(out.pages)
-    out.save(
-        target,
-        min_version="1.7",
-        deterministic_id=True,
-        object_stream_mode=pikepdf.ObjectStreamMode.generate,
-    )
-    for src, _ in units:
-        src.close()
-    return n
 
 
 def _copy(out: Any, obj: Any) -> Any:
@@ -153,7 +158,7 @@ def _merge_name_tree(
     return len(entries)
 
 
-def _merge_structure(out: Any, units: list[tuple[Any, int]], lang: str) -> int:
+def _merge_structure(out: Any, units: list[tuple[Any, int]]) -> int:
     """One structure tree made of the units' trees; returns the parent-tree key count."""
     import pikepdf
 
@@ -192,7 +197,6 @@ def _merge_structure(out: Any, units: list[tuple[Any, int]], lang: str) -> int:
     root.ParentTreeNextKey = offset
     out.Root.StructTreeRoot = root
     out.Root.MarkInfo = pikepdf.Dictionary(Marked=True)
-    out.Root.Lang = pikepdf.String(lang)
     out.Root.ViewerPreferences = pikepdf.Dictionary(DisplayDocTitle=True)
     return offset
 
