@@ -184,8 +184,23 @@ class _Rows:
             for col, (label, unit, year) in value_columns.items():
                 self.rows.append(
                     [
-                        element, title, col, label, unit, level, str(keys[i]), name, year,
-                        format_number(values[col][i]), "", "", lon, lat, category, source, "",
+                        element,
+                        title,
+                        col,
+                        label,
+                        unit,
+                        level,
+                        str(keys[i]),
+                        name,
+                        year,
+                        format_number(values[col][i]),
+                        "",
+                        "",
+                        lon,
+                        lat,
+                        category,
+                        source,
+                        "",
                         licence,
                     ]  # fmt: skip
                 )

@@ -11,10 +11,13 @@ fiche of that région.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +29,7 @@ from reports.context import ChapterCtx, DocCtx, build_chapter
 from reports.datastore import Store
 from reports.errors import ConfigError
 from reports.figures import departements
+from reports.pagination import RenderServer, can_fork, render_parts
 from reports.paths import Paths
 from reports.pdf import (
     DEFAULT_VARIANT,
@@ -34,14 +38,14 @@ from reports.pdf import (
     atomic_write,
     options_fingerprint,
     pdf_variant_options,
-    preload_engine,
-    render_document,
-    write_pdf,
 )
 from reports.render import make_env, render_template
 from reports.territories import FRANCE, Territory, regions, resolve
 
 STYLESHEETS = ["styles/print.css"]
+#: a fiche is laid out as this many parts at once (fixed, so every machine writes the same
+#: bytes; two cores here): :mod:`reports.pagination`
+FICHE_PARTS = 2
 DEFAULT_DATE = "2026-01-01"  # metadata date when layouts.yaml settings has no ``date``
 
 
@@ -129,29 +133,65 @@ def build_fiche(
     the CSV of its tables and figures; ``print_``: bleed and crop marks), or as HTML.
 
     Missing figures are drawn in ``workers`` processes (default: one per core) while the rest
-    of the fiche is built; pass ``workers=1`` from a multi-threaded caller (no fork).
+    of the fiche is built, and a render process loads WeasyPrint meanwhile; the PDF is laid
+    out as :data:`FICHE_PARTS` parts in parallel. Pass ``workers=1`` from a multi-threaded
+    caller (no fork: the same PDF, on one core).
     """
     check_publication(html, variant, print_)
     target = out or default_fiche_path(session, territory, html)
-    with (
-        resolution(figure_dpi(print_)),
-        deferred_drawing(workers, warm=(departements(session.paths),)) as drawer,
-    ):
-        doc = fiche_doc(session, territory)
-        # what needs the figure paths but not the figure files: done while workers draw
-        text = render_html(session, "fiche.html", doc)
-        files = document_csvs(session.store, session.layouts, doc) if attach and not html else []
-        if drawer.started and not html:
-            preload_engine()
-    if html:
-        return atomic_write(target, lambda tmp: tmp.write_text(text, encoding="utf-8"))
-    return html_to_pdf(
-        session,
-        text,
-        target,
-        pdf_options(session, variant, files),
-        stylesheets=print_stylesheets(print_),
-    )
+    forking = can_fork(workers) and not html
+    with RenderServer(session.paths.root) if forking else nullcontext() as server:
+        with (
+            resolution(figure_dpi(print_)),
+            deferred_drawing(workers, warm=(departements(session.paths),)),
+        ):
+            doc = fiche_doc(session, territory)
+            # what needs the figure paths but not the figure files: done while workers draw
+            text = render_html(session, "fiche.html", doc)
+            attached = attach and not html
+            files = document_csvs(session.store, session.layouts, doc) if attached else []
+        if html:
+            return atomic_write(target, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+        return html_to_pdf(
+            session,
+            text,
+            target,
+            pdf_options(session, variant, files),
+            stylesheets=print_stylesheets(print_),
+            parts=fiche_parts(session, doc),
+            server=server,
+        )
+
+
+def fiche_parts(session: Session, doc: DocCtx, parts: int = FICHE_PARTS) -> list[str]:
+    """The HTML of ``doc`` (one chapter) cut at section boundaries into ``parts`` documents of
+    about the same layout work; the later ones are *continued* chapters."""
+    (chapter,) = doc.chapters
+    bounds = split_sections([section_weight(s) for s in chapter.sections], parts)
+    out = []
+    cuts = [0, *bounds, len(chapter.sections)]
+    for i, (lo, hi) in enumerate(pairwise(cuts)):
+        part = dataclasses.replace(chapter, sections=chapter.sections[lo:hi], continued=i > 0)
+        out.append(render_html(session, "fiche.html", dataclasses.replace(doc, chapters=[part])))
+    return out
+
+
+def section_weight(section: Any) -> int:
+    """Layout work of a section, in table-row units (measured on WeasyPrint: a section costs
+    about a dozen rows plus its rows; maps and charts are images, nearly free)."""
+    return 12 + sum(len(t.rows) for t in section.tables) + len(section.paragraphs)
+
+
+def split_sections(weights: Sequence[int], parts: int) -> list[int]:
+    """Indices where to cut ``weights`` into at most ``parts`` non-empty runs whose sums are
+    as even as possible (greedy on the running total)."""
+    total, bounds, running = sum(weights), [], 0
+    for i, w in enumerate(weights[:-1], start=1):
+        running += w
+        goal = total * (len(bounds) + 1) / parts
+        if len(bounds) < parts - 1 and running + weights[i] / 2 >= goal:
+            bounds.append(i)
+    return bounds
 
 
 def pdf_options(
@@ -208,23 +248,24 @@ def html_to_pdf(
     *,
     stylesheets: Iterable[str] = (),
     use_cache: bool = True,
+    parts: Sequence[str] | None = None,
+    server: RenderServer | None = None,
 ) -> Path:
     """Render ``html`` to ``target``; an identical input reuses the cached PDF bytes.
 
-    ``stylesheets`` are added after the document's own (project-relative paths, e.g.
-    ``--print``); ``use_cache=False`` always renders (benchmarks, reproducibility tests).
+    ``parts``: the same document cut in parts (:func:`fiche_parts`) laid out in parallel by
+    ``server`` (or one inside the other in this process); ``stylesheets`` are added after the
+    document's own (project-relative paths, e.g. ``--print``); ``use_cache=False`` always
+    renders (benchmarks, reproducibility tests).
     """
     extra = list(stylesheets)
     key = pdf_cache_key(session, html, options, extra)
     cached = session.paths.cache / "pdf" / f"{key}.pdf"
     if not use_cache or not cached.is_file():
-        document = render_document(
-            html,
-            session.paths,
-            base_url=session.paths.root,
-            stylesheets=[session.paths.root / s for s in extra],
-        )
+        dest = cached if use_cache else target
+        render_parts(parts or [html], dest, session.paths.root, options, extra, server)
         if not use_cache:
-            return write_pdf(document, target, **options)
-        write_pdf(document, cached, **options)
+            return target
+    if server is not None:
+        server.close()
     return atomic_write(target, lambda tmp: shutil.copyfile(cached, tmp))

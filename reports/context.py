@@ -56,6 +56,7 @@ class ChapterCtx:
     nd_notes: list[str]
     sources: list[str]
     method_note: str
+    continued: bool = False  # a later part of the chapter rendered on its own (build.py)
 
 
 @dataclass

@@ -20,7 +20,8 @@ import logging
 import os
 import struct
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -206,6 +207,53 @@ def install_png_passthrough() -> None:
     RasterImage._get_png_data = staticmethod(get_png_data)
 
 
+#: innermost last: ``ask(pages) -> (first folio, total)`` of :func:`deferred_numbering`
+_NUMBERING: list[Callable[[int], tuple[int, int]]] = []
+
+
+@contextmanager
+def deferred_numbering(ask: Callable[[int], tuple[int, int]]) -> Iterator[None]:
+    """Number the pages of the documents rendered in this block after their pagination.
+
+    A document cut in parts (:mod:`reports.pagination`) is paginated part by part, but each
+    part's folios depend on the page counts of the others. WeasyPrint lays out every page
+    first and the margin boxes (running heads, "page x / y") only then: at that moment,
+    ``ask(pages)`` is called with the part's page count and returns ``(first, total)``, the
+    folio of its first page and the value of ``counter(pages)``. No part is laid out twice.
+    Blocks nest: a document rendered inside ``ask`` gets the innermost block's ``ask``.
+    """
+    install_numbering_hook()
+    _NUMBERING.append(ask)
+    try:
+        yield
+    finally:
+        _NUMBERING.pop()
+
+
+@cache
+def install_numbering_hook() -> None:
+    """Wrap WeasyPrint's margin-box layout (called once per page, after pagination) so that
+    inside :func:`deferred_numbering` the ``page`` and ``pages`` counters are the parts'."""
+    import weasyprint.layout as layout
+
+    original = layout.make_margin_boxes
+
+    def make_margin_boxes(context, page, state):
+        if _NUMBERING:
+            numbers = getattr(context, "deferred_numbers", None)
+            if numbers is None:  # first page of this document: pagination is over
+                first, total = _NUMBERING[-1](len(context.page_maker) - 1)
+                numbers = context.deferred_numbers = (first - 1, total)
+            offset, total = numbers
+            quotes, counters, scopes, groups = state
+            folio = list(counters.get("page", [0]))
+            folio[-1] += offset
+            state = [quotes, {**counters, "page": folio, "pages": [total]}, scopes, groups]
+        return original(context, page, state)
+
+    layout.make_margin_boxes = make_margin_boxes
+
+
 class _Collect(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.WARNING)
@@ -221,6 +269,20 @@ def preload_engine() -> None:
     import weasyprint.text.fonts  # noqa: F401
 
     install_png_passthrough()
+
+
+WARM_UP_HTML = """<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>-</title>
+<link rel="stylesheet" href="styles/print.css"></head><body><h1>Échauffement</h1>
+<p>Texte <b>gras</b> <i>italique</i> <span style="font-weight:600">demi-gras</span>.</p>
+<table><tr><th>a</th><td>1 234,5</td></tr></table></body></html>"""
+
+
+def warm_up_engine(paths: Paths) -> None:
+    """Lay out and write a small tagged page with the project's stylesheet: the first real
+    document then finds fonts, image plugins and lazily imported modules loaded (0.1 s)."""
+    preload_engine()
+    document = render_document(WARM_UP_HTML, paths, base_url=paths.root)
+    document.write_pdf(io.BytesIO(), **VARIANTS[DEFAULT_VARIANT])
 
 
 def render_document(

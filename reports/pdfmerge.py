@@ -35,11 +35,14 @@ def merge_pdfs(
     tagged: bool,
     info: dict[str, str] | None = None,
     lang: str = "fr",
+    nest: bool = False,
 ) -> int:
     """Concatenate ``sources`` into ``target``; returns the number of pages.
 
-    ``tagged``: merge structure trees, attachments and metadata (every source must be
-    tagged); else ``info`` is written as the document information.
+    ``tagged``: merge structure trees and metadata (every source must be tagged); else the
+    first source's document information, updated with ``info``, is written. ``nest``: the
+    sources are parts of one document whose later parts continue the first one's last
+    top-level bookmark (e.g. the sections of a fiche under its title).
     """
     import pikepdf
 
@@ -50,7 +53,7 @@ def merge_pdfs(
             src = opened.enter_context(pikepdf.Pdf.open(path))
             units.append((src, len(out.pages)))
             out.pages.extend(src.pages)
-        _merge(out, units, tagged, info or {})
+        _merge(out, units, tagged, info or {}, nest)
         out.Root.Lang = pikepdf.String(lang)
         out.Root.PageMode = pikepdf.Name.UseOutlines
         out.save(
@@ -62,19 +65,21 @@ def merge_pdfs(
         return len(out.pages)
 
 
-def _merge(out: Any, units: list[tuple[Any, int]], tagged: bool, info: dict[str, str]) -> None:
+def _merge(
+    out: Any, units: list[tuple[Any, int]], tagged: bool, info: dict[str, str], nest: bool
+) -> None:
     import pikepdf
 
-    _merge_outlines(out, units)
+    _merge_outlines(out, units, nest)
     _merge_name_tree(out, units, "/Dests")
+    _merge_name_tree(out, units, "/EmbeddedFiles", associated=tagged)
+    first = units[0][0]
+    out.docinfo = out.make_indirect(_copy(out, first.docinfo))
     if tagged:
         _merge_structure(out, units)
-        _merge_name_tree(out, units, "/EmbeddedFiles", associated=True)
-        first = units[0][0]
         for key in ("/Metadata", "/OutputIntents"):
             if key in first.Root:
                 out.Root[key] = _copy(out, first.Root[key])
-        out.docinfo = out.make_indirect(_copy(out, first.docinfo))
     else:
         for key, value in info.items():
             out.docinfo[pikepdf.Name(key)] = value
@@ -98,8 +103,9 @@ def _page_index(src: Any) -> dict[tuple[int, int], int]:
     return {page.obj.objgen: i for i, page in enumerate(src.pages)}
 
 
-def _merge_outlines(out: Any, units: list[tuple[Any, int]]) -> None:
-    """Bookmarks of every unit, in order, each pointing to its copied page (same position)."""
+def _merge_outlines(out: Any, units: list[tuple[Any, int]], nest: bool = False) -> None:
+    """Bookmarks of every unit, in order, each pointing to its copied page (same position);
+    with ``nest``, those of the later units go under the first unit's last top-level one."""
     import pikepdf
 
     def copy(item: Any, pages: dict[tuple[int, int], int], offset: int) -> Any:
@@ -117,10 +123,13 @@ def _merge_outlines(out: Any, units: list[tuple[Any, int]]) -> None:
         return new
 
     with out.open_outline() as outline:
-        for src, offset in units:
+        for i, (src, offset) in enumerate(units):
             pages = _page_index(src)
+            parent = outline.root
+            if nest and i > 0 and outline.root:
+                parent = outline.root[-1].children
             with src.open_outline() as source:
-                outline.root.extend(copy(item, pages, offset) for item in source.root)
+                parent.extend(copy(item, pages, offset) for item in source.root)
 
 
 def _number(value: Any) -> float | None:

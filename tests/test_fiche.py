@@ -17,6 +17,7 @@ from click.testing import CliRunner
 from reports import fmt
 from reports.build import Session, build_fiche, fiche_html
 from reports.cli import main
+from reports.errors import RenderError
 from reports.paths import Paths
 
 LEFTOVERS = re.compile(r"\b(nan|NaN|None|null|undefined)\b|\{\{|\}\}|\{%|%\}|Traceback")
@@ -177,8 +178,6 @@ def test_template_error_names_file_and_line(tmp_path):
     paths = Paths(root=root, data_override=Paths().data)
     (root / "layouts.yaml").write_text(Paths().layouts.read_text(encoding="utf-8"))
     session = Session.open(paths)
-    from reports.errors import RenderError
-
     with pytest.raises(RenderError) as info:
         fiche_html(session, session.territory("94"))
     assert "notes.html" in str(info.value)
@@ -193,9 +192,11 @@ def test_failed_build_keeps_last_good_pdf(session, tmp_path, monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("renderer crashed")
 
-    monkeypatch.setattr("reports.build.render_document", boom)
+    # the parts are laid out in forked processes, which inherit the patched module
+    monkeypatch.setattr("reports.pagination.render_document", boom)
     monkeypatch.setattr("reports.build.pdf_cache_key", lambda *a, **k: "never-cached")
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RenderError, match="renderer crashed"):
         build_fiche(session, session.territory("94"), target)
     assert target.read_bytes() == good
     assert not list(tmp_path.glob(".*.tmp"))
+    assert not list(tmp_path.glob(".parts-*"))

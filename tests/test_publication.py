@@ -8,6 +8,7 @@ import hashlib
 import io
 import re
 import subprocess
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +22,13 @@ from reports.build import (
     Session,
     build_fiche,
     fiche_doc,
+    fiche_parts,
     html_to_pdf,
     pdf_cache_key,
     pdf_options,
     print_stylesheets,
     render_html,
+    split_sections,
 )
 from reports.cli import main
 from reports.errors import RenderError
@@ -264,15 +267,89 @@ def test_merge_keeps_tags_and_archival_parts(session, pdfa, out):
     assert len(tops) >= 2 and reader.get_destination_page_number(tops[-1]) > 0
 
 
+# --- parts laid out in parallel ----------------------------------------------------------------
+def test_parts_are_numbered_as_one_document(tagged, doc):
+    """The fiche is laid out as parts in separate processes: folios run on across parts, the
+    total is the whole document's, the running head is on every page, and the outline
+    has the sections of every part under the fiche title."""
+    pages = [
+        subprocess.run(
+            ["pdftotext", "-f", str(i), "-l", str(i), "-layout", str(tagged), "-"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for i in range(1, len(PdfReader(tagged).pages) + 1)
+    ]
+    n = len(pages)
+    assert len(fiche_parts(Session.open(Paths()), doc)) == 2 and n >= 6
+    for i, text in enumerate(pages, start=1):
+        assert re.search(rf"page {i} / {n}\b", text), f"page {i}: no 'page {i} / {n}'"
+        assert "Corse" in text.split("\n", 3)[0] or i == 1, f"page {i}: no running head"
+    (title,) = [o for o in PdfReader(tagged).outline if not isinstance(o, list)]
+    sections = [s.title for s in doc.chapters[0].sections[1:]]
+    assert title.title == doc.chapters[0].title
+    assert [o.title for o in PdfReader(tagged).outline[1] if not isinstance(o, list)] == sections
+
+
+def test_deferred_numbering_nests():
+    from weasyprint import HTML
+
+    from reports.pdf import deferred_numbering
+
+    css = '@page { @bottom-right { content: counter(page) "/" counter(pages) } }'
+
+    def html(tag: str):
+        return HTML(string=f"<style>{css}</style><p>{tag}</p><p style='break-before:page'>-</p>")
+
+    docs = {}
+
+    def ask_a(n: int) -> tuple[int, int]:
+        with deferred_numbering(lambda m: (n + 1, n + m)):
+            docs["b"] = html("b").render()
+        return 1, n + len(docs["b"].pages)
+
+    with deferred_numbering(ask_a):
+        docs["a"] = html("a").render()
+    folios = {
+        key: [" ".join(b.text for b in _text_boxes(p._page_box)) for p in d.pages]
+        for key, d in docs.items()
+    }
+    assert folios == {"a": ["1/4", "2/4"], "b": ["3/4", "4/4"]}
+
+
+def _text_boxes(box):
+    from weasyprint.formatting_structure import boxes
+
+    if isinstance(box, boxes.MarginBox):
+        yield from (b for b in box.descendants() if isinstance(b, boxes.TextBox))
+    elif isinstance(box, boxes.ParentBox):
+        for child in box.children:
+            yield from _text_boxes(child)
+
+
+def test_split_sections_balances_work():
+    assert split_sections([20, 27, 26, 13, 29, 27, 22, 36, 12], 2) == [5]
+    assert split_sections([10, 10, 10, 10], 2) == [2]
+    assert split_sections([50, 1, 1], 2) == [1]
+    assert split_sections([5], 2) == []
+
+
 # --- reproducibility -----------------------------------------------------------------------------
 def test_double_build_byte_identical(session, doc, html, out):
+    """The same bytes twice, and whether the parts are laid out in forked processes or one
+    inside the other in this process (a one-core machine, the preview server)."""
     from reports.attachments import document_csvs
+    from reports.pagination import RenderServer
 
     files = document_csvs(session.store, session.layouts, doc)
+    parts = fiche_parts(session, doc)
     digests = set()
     for i in range(2):
         target = out / f"repro-{i}.pdf"
-        html_to_pdf(session, html, target, pdf_options(session, "pdfa", files), use_cache=False)
+        options = pdf_options(session, "pdfa", files)
+        with RenderServer(session.paths.root) if i else nullcontext() as server:
+            html_to_pdf(session, html, target, options, use_cache=False, parts=parts, server=server)
         digests.add(hashlib.sha256(target.read_bytes()).hexdigest())
     assert len(digests) == 1
 

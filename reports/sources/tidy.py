@@ -162,9 +162,7 @@ def fill_notes(
 
 def population_by_departement(ref: Reference) -> pd.Series:
     """POP(D) for the 101 départements (Population.xls, Insee 2018)."""
-    return ref.commune_pop.groupby("departement")["population"].sum().reindex(
-        ref.departement_codes
-    )
+    return ref.commune_pop.groupby("departement")["population"].sum().reindex(ref.departement_codes)
 
 
 def add_population(levels: dict[str, pd.DataFrame], ref: Reference) -> dict[str, pd.DataFrame]:
