@@ -63,7 +63,7 @@ from reports.paths import Paths
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-CODE_VERSION = "4"  # bump to force a redraw of every figure
+CODE_VERSION = "5"  # bump to force a redraw of every figure
 DEFAULT_DPI = 200
 PRINT_DPI = 300  # ``--print``: raster figures at print-shop resolution
 TIGHT_PAD_INCHES = 0.03

@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import shutil
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from itertools import pairwise
@@ -158,7 +158,7 @@ def build_fiche(
             target,
             pdf_options(session, variant, files),
             stylesheets=print_stylesheets(print_),
-            parts=fiche_parts(session, doc),
+            parts=lambda: fiche_parts(session, doc),
             server=server,
         )
 
@@ -248,12 +248,12 @@ def html_to_pdf(
     *,
     stylesheets: Iterable[str] = (),
     use_cache: bool = True,
-    parts: Sequence[str] | None = None,
+    parts: Callable[[], Sequence[str]] | None = None,
     server: RenderServer | None = None,
 ) -> Path:
     """Render ``html`` to ``target``; an identical input reuses the cached PDF bytes.
 
-    ``parts``: the same document cut in parts (:func:`fiche_parts`) laid out in parallel by
+    ``parts``: makes the same document cut in parts (:func:`fiche_parts`), laid out in parallel by
     ``server`` (or one inside the other in this process); ``stylesheets`` are added after the
     document's own (project-relative paths, e.g. ``--print``); ``use_cache=False`` always
     renders (benchmarks, reproducibility tests).
@@ -263,7 +263,8 @@ def html_to_pdf(
     cached = session.paths.cache / "pdf" / f"{key}.pdf"
     if not use_cache or not cached.is_file():
         dest = cached if use_cache else target
-        render_parts(parts or [html], dest, session.paths.root, options, extra, server)
+        htmls = parts() if parts else [html]
+        render_parts(htmls, dest, session.paths.root, options, extra, server)
         if not use_cache:
             return target
     if server is not None:

@@ -131,12 +131,14 @@ def stacked_100(
     ax.xaxis.set_major_formatter(_number_formatter(0, "\u00a0%"))
     _clean_axes(ax, "x")
     handles = [Patch(color=c) for c in colors]
+    labels = [str(c) for c in data.columns]
+    most = 2 if len(colors) == 4 else min(len(colors), 3)
     fig.legend(
         handles,
-        [str(c) for c in data.columns],
+        labels,
         title=legend_title or None,
         loc="outside lower center",
-        ncols=2 if len(colors) == 4 else min(len(colors), 3),
+        ncols=fs.legend_columns(labels, figsize[0], most, handlelength=1.0, columnspacing=1.0),
         handlelength=1.0,
         columnspacing=1.0,
         alignment="left",

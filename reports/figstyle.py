@@ -16,6 +16,7 @@ this module does not import matplotlib (the palettes are needed to compute cache
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache
 
 from reports.paths import Paths
@@ -108,3 +109,57 @@ def apply_style() -> None:
             "axes.formatter.use_locale": False,
         }
     )
+
+
+# --- legend sizing (a legend wider than its figure would be drawn outside the canvas) --------
+@cache
+def _measure():
+    from matplotlib.backends.backend_agg import RendererAgg
+
+    return RendererAgg(1, 1, MEASURE_DPI)
+
+
+MEASURE_DPI = 200
+#: hinted glyphs are wider at some resolutions than at others: a margin for 150–300 dpi
+MEASURE_MARGIN = 1.08
+
+
+def text_width(text: str, size: float) -> float:
+    """Width of ``text`` in inches at ``size`` points, in the figure font (a little more than
+    drawn, whatever the resolution)."""
+    from matplotlib.font_manager import FontProperties
+
+    apply_style()
+    prop = FontProperties(size=size)
+    width, _height, _descent = _measure().get_text_width_height_descent(text, prop, ismath=False)
+    return width / MEASURE_DPI * MEASURE_MARGIN
+
+
+def legend_width(
+    labels: Sequence[str],
+    ncols: int = 1,
+    *,
+    size: float = FONT_SIZE - 0.5,
+    handlelength: float = 2.0,
+    handletextpad: float = 0.8,
+    columnspacing: float = 2.0,
+    borderpad: float = 0.4,
+) -> float:
+    """Width in inches of a frameless legend of ``labels`` in ``ncols`` columns (column-major,
+    as matplotlib fills them); the keyword arguments are ``Figure.legend``'s."""
+    rows = -(-len(labels) // ncols)
+    em = size / 72
+    columns = [labels[i : i + rows] for i in range(0, len(labels), rows)]
+    body = sum(
+        (handlelength + handletextpad) * em + max(text_width(t, size) for t in col)
+        for col in columns
+    )
+    return body + columnspacing * em * (len(columns) - 1) + 2 * borderpad * em
+
+
+def legend_columns(labels: Sequence[str], width: float, most: int, **kwargs: float) -> int:
+    """The most columns (up to ``most``) whose legend fits in ``width`` inches (at least 1)."""
+    for ncols in range(min(most, len(labels)), 1, -1):
+        if legend_width(labels, ncols, **kwargs) <= width:
+            return ncols
+    return 1

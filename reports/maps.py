@@ -923,11 +923,21 @@ def points_map(
         else sorted(points_df[category].dropna().astype(str).unique())
     )
     styles = dict(styles) if styles else default_point_styles(cats)
+    located = _located(points_df)
+    counts = points_df[category].astype(str).value_counts()
+    labels = [f"{styles[c].label} ({fmt_number(counts.get(c, 0))})" for c in cats]
+    n_missing = int((~located).sum())
+    if n_missing:
+        labels.append(f"non localisés\u00a0: {fmt_number(n_missing)}")
+    # room for the widest label or the title (a legend overflowing the canvas costs a redraw)
+    needed = max(
+        fs.legend_width(labels, handlelength=1.2, borderpad=0.0),
+        fs.text_width(legend_title, fs.FONT_SIZE),
+    )
+    legend_width = max(legend_width, needed + 0.15)
     fig, frames, anchor = _figure_for(key, region_code, figsize, max_map_size, legend_width, layout)
     _base_for(frames, region_code)
-    located = _located(points_df)
     pts = points_df[located]
-    counts = points_df[category].astype(str).value_counts()
     draw_order = sorted(cats, key=lambda c: (-int(counts.get(c, 0)), cats.index(c)))
 
     def draw(fr: Frame, x: np.ndarray, y: np.ndarray, sub: pd.DataFrame) -> None:
@@ -963,11 +973,8 @@ def points_map(
         )
         for c in cats
     ]
-    labels = [f"{styles[c].label} ({fmt_number(counts.get(c, 0))})" for c in cats]
-    n_missing = int((~located).sum())
     if n_missing:
         handles.append(Line2D([], [], linestyle="none"))
-        labels.append(f"non localisés\u00a0: {fmt_number(n_missing)}")
     fig.legend(
         handles,
         labels,

@@ -182,14 +182,15 @@ class RenderServer:
         try:
             return _expect(self._conn, "done")
         finally:
-            self.close()
+            self._conn.close()
+            self._proc.join()
 
     def close(self) -> None:
+        """Dismiss the server (idempotent): it has nothing to finish."""
         self._conn.close()
-        self._proc.join(timeout=5)
         if self._proc.is_alive():
             self._proc.terminate()
-            self._proc.join()
+        self._proc.join()
 
     def __enter__(self) -> RenderServer:
         return self

@@ -349,7 +349,9 @@ def test_double_build_byte_identical(session, doc, html, out):
         target = out / f"repro-{i}.pdf"
         options = pdf_options(session, "pdfa", files)
         with RenderServer(session.paths.root) if i else nullcontext() as server:
-            html_to_pdf(session, html, target, options, use_cache=False, parts=parts, server=server)
+            html_to_pdf(
+                session, html, target, options, use_cache=False, parts=lambda: parts, server=server
+            )
         digests.add(hashlib.sha256(target.read_bytes()).hexdigest())
     assert len(digests) == 1
 
