@@ -45,6 +45,7 @@ from reports.paths import Paths
 from reports.pdf import (
     DEFAULT_VARIANT,
     atomic_write,
+    deferred_numbering,
     render_document,
     write_pdf,
 )
@@ -395,9 +396,13 @@ _SESSION: Session | None = None
 _PARTS: list[Part] = []
 
 
-def _init_worker(root: str, data: str | None, cache: str | None) -> None:
-    global _SESSION, _PARTS
+def _init_worker(
+    root: str, data: str | None, cache: str | None, board: Board | None = None
+) -> None:
+    global _SESSION, _PARTS, _BOARD
     import matplotlib
+
+    _BOARD = board
 
     matplotlib.use("Agg")
     if data:
@@ -457,6 +462,39 @@ class RenderResult:
     pad: bool
     pdf: str | None
     seconds: float
+    start: int  # first folio it was written with
+
+
+class Board:
+    """Shared memory between the atlas process and its workers: a chapter being laid out
+    posts its page count in its slot, then waits for the folio it starts on, which the atlas
+    process posts once every earlier unit's length is known (:func:`deferred_start`)."""
+
+    def __init__(self, slots: int) -> None:
+        import multiprocessing
+
+        self.pages = multiprocessing.Array("i", slots, lock=False)
+        self.starts = multiprocessing.Array("i", slots, lock=False)
+
+    def clear(self, slot: int) -> None:
+        self.pages[slot] = self.starts[slot] = 0
+
+    def wait_start(self, slot: int, pages: int, poll: float = 0.005) -> int:
+        """Worker side: post ``pages`` (+1, so that 0 means "not yet") and wait for a start."""
+        self.pages[slot] = pages + 1
+        while (start := self.starts[slot]) == 0:
+            time.sleep(poll)
+        if start < 0:
+            raise RenderError("atlas build aborted (another unit failed)")
+        return start
+
+    def abort(self) -> None:
+        """Release every waiting worker with an error (a unit failed: nothing to wait for)."""
+        for slot in range(len(self.starts)):
+            self.starts[slot] = -1
+
+
+_BOARD: Board | None = None
 
 
 def task_render(
@@ -468,19 +506,34 @@ def task_render(
     root: str,
     extra_css: tuple[str, ...] = (),  # issue 7: --print stylesheet (reports.build)
     options: dict[str, Any] | None = None,  # issue 7: pdf_variant_options (tags, files)
+    slot: int | None = None,
 ) -> RenderResult:
     """Worker: lay out one unit starting at folio ``start``; write its PDF if ``out``.
 
+    With a ``slot`` of the :class:`Board`, the start is not given but asked for once the
+    unit is paginated (:func:`reports.pdf.deferred_numbering`): a chapter is laid out once,
+    whatever the length of the chapters before it, still being laid out elsewhere.
     The HTML ends with a "Notes" page (when ``pad_allowed``) that is kept only when the
     next unit would otherwise start on a verso page.
     """
     t0 = time.perf_counter()
     paths = Paths(root=Path(root))
-    page_css = f"<style>@page :first {{ counter-reset: page {start}; }}</style>"
-    text = html.replace(OFFSET_MARK, page_css, 1)
-    document = render_document(
-        text, paths, base_url=paths.root, stylesheets=[paths.root / s for s in extra_css]
-    )
+    sheets = [paths.root / s for s in extra_css]
+    if slot is None:
+        page_css = f"<style>@page :first {{ counter-reset: page {start}; }}</style>"
+        text = html.replace(OFFSET_MARK, page_css, 1)
+        document = render_document(text, paths, base_url=paths.root, stylesheets=sheets)
+    else:
+        assert _BOARD is not None, "worker started without a board"
+        board = _BOARD
+
+        def ask(n: int) -> tuple[int, int]:
+            nonlocal start
+            start = board.wait_start(slot, n - 1 if pad_allowed else n)
+            return start, 0  # the atlas prints no page total
+
+        with deferred_numbering(ask):
+            document = render_document(html, paths, base_url=paths.root, stylesheets=sheets)
     n = len(document.pages)
     content = n - 1 if pad_allowed else n
     anchors: dict[str, int] = {}
@@ -492,7 +545,7 @@ def task_render(
         document = document.copy(document.pages[:content])
     if out:
         write_pdf(document, Path(out), **(options or {}))
-    return RenderResult(unit_id, content, anchors, pad, out, time.perf_counter() - t0)
+    return RenderResult(unit_id, content, anchors, pad, out, time.perf_counter() - t0, start)
 
 
 # --- page-count cache -------------------------------------------------------------------------
@@ -770,10 +823,13 @@ def build_atlas(
     figs: dict[str, dict[str, Any]] = {}
     renders = 0
     passes = 0
+    board = Board(len(units))
+    slots = {u.id: i for i, u in enumerate(units)}
     initargs = (
         str(paths.root),
         os.environ.get("ATLAS_DATA"),
         os.environ.get("ATLAS_CACHE"),
+        board,
     )
     dpi = figure_dpi(print_)
     with (
@@ -845,19 +901,25 @@ def build_atlas(
                     f"at {time.perf_counter() - t0:.1f} s"
                 )
             # the annexes (the longest unit) first, then in unit order, at most one task per
-            # worker: each unit starts from the page counts known so far (a guess only for the
-            # units still being laid out) and is written at once; a unit whose start proves
-            # wrong is rendered again next pass
+            # worker. A chapter is written at once: once paginated it waits for its first
+            # folio, posted as soon as every earlier unit's length is known (the chapters
+            # before it are laid out first, so it never waits long and never starts twice)
             queue = sorted(todo, key=lambda x: x.kind != ANNEXES)
-            futs: dict[Future, tuple[Unit, int]] = {}
+            futs: dict[Future, Unit] = {}
+            waiting: list[Unit] = []  # chapters laid out in a worker, start not posted yet
             while queue or futs:
                 while queue and len(futs) < workers:
                     _layout(units)
                     u = queue.pop(0)
-                    pdf = pdf_dir / f"{unit_key(u)}-{u.start}{suffix}.pdf"
                     # the front matter and the annexes print page numbers: written once
                     # everything is known, laid out before to learn their pages and anchors
-                    final = settled or u.kind == "chapter"
+                    deferred = u.kind == "chapter"
+                    final = settled or deferred
+                    start = "any" if deferred else str(u.start)
+                    pdf = pdf_dir / f"{unit_key(u)}-{start}{suffix}.pdf"
+                    if deferred:
+                        board.clear(slots[u.id])
+                        waiting.append(u)
                     fut = pool.submit(
                         task_render,
                         u.id,
@@ -868,12 +930,21 @@ def build_atlas(
                         str(paths.root),
                         extra_css,
                         pdf_options(session, variant, u.files),
+                        slots[u.id] if deferred else None,
                     )
-                    futs[fut] = (u, u.start)
-                done, _pending = wait(futs, return_when=FIRST_COMPLETED)
+                    futs[fut] = u
+                done: set[Future] = set()
+                while not done:
+                    _post_starts(units, waiting, board, slots)
+                    done, _pending = wait(futs, timeout=0.01, return_when=FIRST_COMPLETED)
                 for fut in done:
-                    u, start = futs.pop(fut)
-                    res: RenderResult = fut.result()
+                    u = futs.pop(fut)
+                    try:
+                        res: RenderResult = fut.result()
+                    except BaseException:
+                        board.abort()
+                        raise
+                    start = res.start
                     renders += 1
                     changed = (u.pages, u.anchors) != (res.pages, res.anchors)
                     if log and u.known == "hash" and changed:
@@ -885,6 +956,8 @@ def build_atlas(
                         bar.step(u.id, f"{u.pages} p., mise en page", advance=1)
                         continue
                     u.pdf, u.pad = Path(res.pdf), res.pad
+                    if u.pdf.name != f"{unit_key(u)}-{start}{suffix}.pdf":  # start was asked
+                        u.pdf = u.pdf.replace(pdf_dir / f"{unit_key(u)}-{start}{suffix}.pdf")
                     u.rendered = (unit_key(u), start)
                     bar.step(u.id, f"{u.pages} p. (p. {start})", done=True)
             # a unit written with a start that later proved wrong is rendered again
@@ -916,6 +989,23 @@ def _strip_numbers(text: str) -> str:
     import re
 
     return re.sub(r'data-page="\d+">\d+<', 'data-page="">0<', text)
+
+
+def _post_starts(units: list[Unit], waiting: list[Unit], board: Board, slots: dict) -> None:
+    """Post the first folio of every waiting chapter whose earlier units all have a known
+    length (page counts posted by the workers count as known)."""
+    if not waiting:
+        return
+    for u in waiting:
+        posted = board.pages[slots[u.id]]
+        if posted:
+            u.pages, u.known = posted - 1, "actual"
+    _layout(units)
+    certain = _certain(units)
+    for u in list(waiting):
+        if board.pages[slots[u.id]] and u.id in certain:
+            board.starts[slots[u.id]] = u.start
+            waiting.remove(u)
 
 
 def _certain(units: list[Unit]) -> set[str]:
