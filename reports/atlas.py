@@ -5,17 +5,22 @@ Design (speed is part of it):
 * The atlas is cut into **units** rendered as separate WeasyPrint documents: the front matter
   (cover, colophon, sommaire, avant-propos, mode d'emploi), the national chapter, the 18
   regional chapters (each one is :func:`reports.context.build_chapter` with the *fiche*
-  sections, i.e. exactly the fiche of that région) and the annexes + back cover.
+  sections, i.e. exactly the fiche of that région), the annexes (sources, definitions,
+  methodology) and the annex lists (maps, charts and tables with their folios) + back cover.
 * Units are built (HTML) and rendered (PDF) in parallel worker processes
-  (``ProcessPoolExecutor``, one per core); figures come from the content-hash cache of
-  :mod:`reports.assets`, so unchanged maps and charts are never redrawn.
-* Each unit is rendered with its first folio set by ``@page :first { counter-reset: page N }``.
-  Page counts (and the page of every anchor) do not depend on that offset, so they are cached
-  by a hash of the unit's offset-free HTML (``cache/atlas/pages.json``): a warm build knows
-  every offset up front and renders each unit once. A cold build renders the units in order,
-  one per worker at a time, each from the page counts known so far (only the unit still in
-  the other worker is a guess) and writes them at once; a unit whose guessed start proves
-  wrong is rendered again.
+  (``ProcessPoolExecutor``, one per core, plus one: see below); figures come from the
+  content-hash cache of :mod:`reports.assets`, so unchanged maps and charts are never redrawn.
+* Page counts (and the page of every anchor) do not depend on a unit's first folio, so they
+  are cached by a hash of the unit's offset-free HTML (``cache/atlas/pages.json``): a warm
+  build knows every offset up front and renders each unit once, its first folio set by
+  ``@page :first { counter-reset: page N }``.
+* A cold build lays the chapters and the annexes out in order without knowing where they
+  start: once paginated, a unit posts its page count on a shared-memory :class:`Board` and
+  waits for its first folio (:func:`reports.pdf.deferred_numbering` numbers the pages after
+  pagination), posted as soon as every earlier unit's length is known; so no unit is laid
+  out twice. The annexes, laid out early, wait in the extra process without taking a core.
+  The front matter and the annex lists print the folios of everything: they are laid out
+  first to learn their own pages, and written in a last pass.
 * Every chapter opens on a recto page: each chapter HTML ends with a "Notes" page which is
   dropped after layout when the next unit would start on a recto anyway.
 * The unit PDFs are merged with pikepdf (:mod:`reports.pdfmerge`); WeasyPrint's bookmarks
@@ -31,7 +36,7 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, as_completed, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,9 +62,9 @@ OFFSET_MARK = "<!--atlas:offset-->"
 BODY_MARK = "<!--atlas:body-->"
 BODY_END = "<!--atlas:/body-->"
 CACHE_VERSION = "1"
-FRONT, NATIONAL, ANNEXES = "front", "national", "annexes"
+FRONT, NATIONAL, ANNEXES, LISTS = "front", "national", "annexes", "lists"
 #: page budget of ATLAS_SPEC §1, used as a first guess when nothing is cached
-BUDGET = {FRONT: 8, NATIONAL: 32, "metro": 12, "drom": 8, ANNEXES: 14}
+BUDGET = {FRONT: 8, NATIONAL: 32, "metro": 12, "drom": 8, ANNEXES: 8, LISTS: 8}
 
 
 # --- parts of the atlas (layouts.yaml) ---------------------------------------------------------
@@ -255,10 +260,10 @@ def chapter(session: Session, parts: list[Part], territory: Territory) -> Chapte
 # --- units ----------------------------------------------------------------------------------
 @dataclass
 class Unit:
-    id: str  # front | national | <région code> | annexes
+    id: str  # front | national | <région code> | annexes | lists
     title: str
     anchor: str
-    kind: str  # front | chapter | annexes
+    kind: str  # front | chapter | annexes | lists
     territory: Territory | None = None
     html: str = ""
     key: str = ""  # hash of the offset-free HTML
@@ -280,7 +285,8 @@ def _units(session: Session) -> list[Unit]:
     for t in session.all_territories():
         if not t.is_france:
             units.append(Unit(t.code, t.name, f"ch-{t.slug}", "chapter", t))
-    units.append(Unit(ANNEXES, "Annexes", "annexes", "annexes"))
+    units.append(Unit(ANNEXES, "Annexes", "annexes", ANNEXES))
+    units.append(Unit(LISTS, "Annexes (listes)", "annexe-cartes", LISTS))
     return units
 
 
@@ -338,6 +344,16 @@ def _front_parts(atlas: list[Part]) -> list[dict[str, Any]]:
 
 def _back_parts(atlas: list[Part]) -> list[dict[str, Any]]:
     return _template_parts(atlas, back=True)
+
+
+def _annex_parts(atlas: list[Part]) -> list[dict[str, Any]]:
+    """The first back part (sources, definitions, methodology: no folio of other units)."""
+    return _back_parts(atlas)[:1]
+
+
+def _list_parts(atlas: list[Part]) -> list[dict[str, Any]]:
+    """The other back parts: the lists of maps and figures print every chapter's folios."""
+    return _back_parts(atlas)[1:]
 
 
 def annex_context(session: Session) -> dict[str, Any]:
@@ -656,7 +672,7 @@ def _layout(units: list[Unit]) -> None:
         u.start = page
         page += u.pages
         nxt = units[i + 1] if i + 1 < len(units) else None
-        u.pad = u.kind != ANNEXES and nxt is not None and page % 2 == 0
+        u.pad = nxt is not None and page % 2 == 0
         if u.pad:
             page += 1
 
@@ -697,12 +713,11 @@ def _plan(session: Session, units: list[Unit], figs: dict[str, dict[str, Any]]) 
                         "anchor": s["anchor"],
                     }
                 )
-    ann = by_id[ANNEXES]
+    ann, lists = by_id[ANNEXES], by_id[LISTS]
     entries.append({"level": 1, "title": "Annexes", "page": ann.start, "anchor": "annexes"})
     for anchor, title in ANNEX_SECTIONS:
-        entries.append(
-            {"level": 2, "title": title, "page": folio(ann, anchor) or ann.start, "anchor": anchor}
-        )
+        page = folio(ann, anchor) or folio(lists, anchor) or ann.start
+        entries.append({"level": 2, "title": title, "page": page, "anchor": anchor})
     maps, charts = [], []
     for u in units:
         if u.kind != "chapter":
@@ -761,10 +776,24 @@ def _front_html(session: Session, atlas: list[Part], plan: Plan) -> str:
     )
 
 
-def _annex_html(session: Session, atlas: list[Part], plan: Plan) -> str:
+def _annex_html(session: Session, atlas: list[Part], plan: Plan | None = None) -> str:
+    """The annexes without the lists (``plan`` unused: they print no folio of other units)."""
     return unit_html(
         session,
-        _back_parts(atlas),
+        _annex_parts(atlas),
+        offset_mark=True,
+        pad=True,
+        running="Annexes",
+        plan=plan,
+        annex=annex_context(session),
+        settings=_settings(session),
+    )
+
+
+def _lists_html(session: Session, atlas: list[Part], plan: Plan) -> str:
+    return unit_html(
+        session,
+        _list_parts(atlas),
         offset_mark=True,
         pad=False,
         running="Annexes",
@@ -819,6 +848,8 @@ def build_atlas(
     atlas = atlas_parts(session)
     units = _units(session)
     workers = max(1, workers or os.cpu_count() or 1)
+    # one process more than cores: the annexes, laid out early, wait there for their start
+    processes = workers + 1
     cache = PageCache(paths.cache / "atlas" / "pages.json")
     figs: dict[str, dict[str, Any]] = {}
     renders = 0
@@ -835,19 +866,23 @@ def build_atlas(
     with (
         resolution(dpi),  # the cover map is drawn here
         Progress(units, progress) as bar,
-        ProcessPoolExecutor(workers, initializer=_init_worker, initargs=initargs) as pool,
+        ProcessPoolExecutor(processes, initializer=_init_worker, initargs=initargs) as pool,
     ):
         # 1. chapter HTML (figures drawn or fetched from the cache) in parallel
-        chapter_units = [u for u in units if u.kind == "chapter"]
-        futures = {pool.submit(task_chapter_html, u.id, dpi, attach): u for u in chapter_units}
+        pending = [u for u in units if u.kind == "chapter"]
         by_id = {u.id: u for u in units}
-        for fut in as_completed(futures):
-            uid, text, info, files = fut.result()
-            u = by_id[uid]
-            u.html, u.key, figs[uid] = text, _hash(text, css), info
-            u.files, u.files_key = files, _files_key(files)
-            cache.lookup(u)
-            bar.step(uid, "HTML prêt")
+        html_futs: set[Future] = set()
+        while pending or html_futs:
+            while pending and len(html_futs) < workers:  # one per core: drawing is CPU-bound
+                html_futs.add(pool.submit(task_chapter_html, pending.pop(0).id, dpi, attach))
+            done_html, html_futs = wait(html_futs, return_when=FIRST_COMPLETED)
+            for fut in done_html:
+                uid, text, info, files = fut.result()
+                u = by_id[uid]
+                u.html, u.key, figs[uid] = text, _hash(text, css), info
+                u.files, u.files_key = files, _files_key(files)
+                cache.lookup(u)
+                bar.step(uid, "HTML prêt")
         if log:
             log(f"chapter HTML ready at {time.perf_counter() - t0:.1f} s")
         if html:
@@ -865,13 +900,15 @@ def build_atlas(
         pdf_dir.mkdir(parents=True, exist_ok=True)
         for _ in range(6):
             passes += 1
-            # the front matter and annexes print the plan; their own length shifts it: twice
+            # the front matter and the annex lists print the plan; their own length shifts
+            # it: twice. The rest of the annexes prints no folio.
             for _step in range(2):
                 _layout(units)
                 plan = _plan(session, units, figs)
                 for u, text in (
                     (by_id[FRONT], _front_html(session, atlas, plan)),
-                    (by_id[ANNEXES], _annex_html(session, atlas, plan)),
+                    (by_id[ANNEXES], by_id[ANNEXES].html or _annex_html(session, atlas)),
+                    (by_id[LISTS], _lists_html(session, atlas, plan)),
                 ):
                     key = _hash(_strip_numbers(text), css)
                     if key != u.key or not u.html:
@@ -887,7 +924,7 @@ def build_atlas(
                 cached = pdf_dir / f"{unit_key(u)}-{u.start}{suffix}.pdf"
                 if u.known == "hash" and cached.is_file():  # unchanged unit, same start
                     u.pdf, u.rendered = cached, (unit_key(u), u.start)
-                    u.pad = u.kind != ANNEXES and (u.start + u.pages) % 2 == 0
+                    u.pad = u.kind != LISTS and (u.start + u.pages) % 2 == 0
                     bar.step(u.id, f"{u.pages} p. (p. {u.start}, cache)", done=True)
                     continue
                 todo.append(u)
@@ -900,20 +937,21 @@ def build_atlas(
                     f"pass {passes}: {len(todo)} units ({', '.join(u.id for u in todo)}) "
                     f"at {time.perf_counter() - t0:.1f} s"
                 )
-            # the annexes (the longest unit) first, then in unit order, at most one task per
-            # worker. A chapter is written at once: once paginated it waits for its first
-            # folio, posted as soon as every earlier unit's length is known (the chapters
-            # before it are laid out first, so it never waits long and never starts twice)
-            queue = sorted(todo, key=lambda x: x.kind != ANNEXES)
+            # the annex lists and the annexes (the longest units) first, then in unit order,
+            # at most one task per process. Chapters and annexes are written at once: once
+            # paginated, a unit waits for its first folio, posted as soon as every earlier
+            # unit's length is known (a chapter never waits long; the annexes wait in the
+            # extra process, without taking a core) and is never laid out twice
+            queue = sorted(todo, key=lambda x: {LISTS: 0, ANNEXES: 1}.get(x.kind, 2))
             futs: dict[Future, Unit] = {}
             waiting: list[Unit] = []  # chapters laid out in a worker, start not posted yet
             while queue or futs:
-                while queue and len(futs) < workers:
+                while queue and len(futs) < processes:
                     _layout(units)
                     u = queue.pop(0)
                     # the front matter and the annexes print page numbers: written once
                     # everything is known, laid out before to learn their pages and anchors
-                    deferred = u.kind == "chapter"
+                    deferred = u.kind in ("chapter", ANNEXES)
                     final = settled or deferred
                     start = "any" if deferred else str(u.start)
                     pdf = pdf_dir / f"{unit_key(u)}-{start}{suffix}.pdf"
@@ -925,7 +963,7 @@ def build_atlas(
                         u.id,
                         u.html,
                         u.start,
-                        u.kind != ANNEXES,
+                        u.kind != LISTS,  # the last unit has no pad page
                         str(pdf) if final else None,
                         str(paths.root),
                         extra_css,
@@ -970,10 +1008,13 @@ def build_atlas(
         else:
             raise RenderError("atlas pagination did not converge")
         cache.save()
+        if log:
+            log(f"merge at {time.perf_counter() - t0:.1f} s")
         total = _merge(session, units, target, variant)
         _prune(pdf_dir, {u.pdf for u in units if u.pdf})
     if log:
-        log(f"{passes} passes, {renders} renders")
+        log(f"{passes} passes, {renders} renders; render seconds by unit:")
+        log("  " + ", ".join(f"{u.id} {u.seconds:.1f}" for u in units if u.seconds))
     return AtlasReport(target, total, time.perf_counter() - t0, passes, renders, units)
 
 
@@ -1041,7 +1082,14 @@ def _merge(session: Session, units: list[Unit], target: Path, variant: str = "pl
 
     def write(tmp: Path) -> None:
         nonlocal pages
-        pages = merge_pdfs(sources, tmp, tagged=variant != "plain", info=info, lang="fr")
+        pages = merge_pdfs(
+            sources,
+            tmp,
+            tagged=variant != "plain",
+            info=info,
+            lang="fr",
+            continued=[i for i, u in enumerate(units) if u.kind == LISTS],
+        )
         tmp.chmod(0o644)
 
     atomic_write(target, write)
@@ -1073,5 +1121,6 @@ def _single_html(
     )
     bodies = [_body(u.html) for u in units if u.kind == "chapter"]
     bodies.append(_body(_annex_html(session, atlas, plan)))
+    bodies.append(_body(_lists_html(session, atlas, plan)))
     head, tail = front.split(BODY_END, 1)
     return head + "\n".join(bodies) + BODY_END + tail

@@ -238,7 +238,8 @@ def render_parts(
         def merge(out: Path) -> None:
             nonlocal pages
             sources = [job.out for job in jobs]
-            pages = merge_pdfs(sources, out, tagged=bool(options.get("pdf_variant")), nest=True)
+            tagged = bool(options.get("pdf_variant"))
+            pages = merge_pdfs(sources, out, tagged=tagged, continued=range(1, len(sources)))
 
         atomic_write(target, merge)
         return pages

@@ -20,7 +20,7 @@ elements copied after the pages point to the copied pages.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -35,14 +35,14 @@ def merge_pdfs(
     tagged: bool,
     info: dict[str, str] | None = None,
     lang: str = "fr",
-    nest: bool = False,
+    continued: Collection[int] = (),
 ) -> int:
     """Concatenate ``sources`` into ``target``; returns the number of pages.
 
     ``tagged``: merge structure trees and metadata (every source must be tagged); else the
-    first source's document information, updated with ``info``, is written. ``nest``: the
-    sources are parts of one document whose later parts continue the first one's last
-    top-level bookmark (e.g. the sections of a fiche under its title).
+    first source's document information, updated with ``info``, is written. ``continued``:
+    indexes of the sources that continue the previous one, whose top-level bookmarks go
+    under the last top-level bookmark so far (e.g. the sections of a fiche under its title).
     """
     import pikepdf
 
@@ -53,7 +53,7 @@ def merge_pdfs(
             src = opened.enter_context(pikepdf.Pdf.open(path))
             units.append((src, len(out.pages)))
             out.pages.extend(src.pages)
-        _merge(out, units, tagged, info or {}, nest)
+        _merge(out, units, tagged, info or {}, continued)
         out.Root.Lang = pikepdf.String(lang)
         out.Root.PageMode = pikepdf.Name.UseOutlines
         out.save(
@@ -66,11 +66,15 @@ def merge_pdfs(
 
 
 def _merge(
-    out: Any, units: list[tuple[Any, int]], tagged: bool, info: dict[str, str], nest: bool
+    out: Any,
+    units: list[tuple[Any, int]],
+    tagged: bool,
+    info: dict[str, str],
+    continued: Collection[int],
 ) -> None:
     import pikepdf
 
-    _merge_outlines(out, units, nest)
+    _merge_outlines(out, units, continued)
     _merge_name_tree(out, units, "/Dests")
     _merge_name_tree(out, units, "/EmbeddedFiles", associated=tagged)
     first = units[0][0]
@@ -103,9 +107,11 @@ def _page_index(src: Any) -> dict[tuple[int, int], int]:
     return {page.obj.objgen: i for i, page in enumerate(src.pages)}
 
 
-def _merge_outlines(out: Any, units: list[tuple[Any, int]], nest: bool = False) -> None:
+def _merge_outlines(
+    out: Any, units: list[tuple[Any, int]], continued: Collection[int] = ()
+) -> None:
     """Bookmarks of every unit, in order, each pointing to its copied page (same position);
-    with ``nest``, those of the later units go under the first unit's last top-level one."""
+    those of a ``continued`` unit go under the last top-level bookmark so far."""
     import pikepdf
 
     def copy(item: Any, pages: dict[tuple[int, int], int], offset: int) -> Any:
@@ -126,7 +132,7 @@ def _merge_outlines(out: Any, units: list[tuple[Any, int]], nest: bool = False) 
         for i, (src, offset) in enumerate(units):
             pages = _page_index(src)
             parent = outline.root
-            if nest and i > 0 and outline.root:
+            if i in continued and outline.root:
                 parent = outline.root[-1].children
             with src.open_outline() as source:
                 parent.extend(copy(item, pages, offset) for item in source.root)

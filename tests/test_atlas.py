@@ -122,7 +122,7 @@ def test_atlas_is_tagged(session: Session, atlas_pdf: Path) -> None:
     document = tree["/K"][0].get_object()
     assert document["/S"] == "/Document"
     parts = [k.get_object() for k in document["/K"]]
-    assert len(parts) == 2 + 18 + 1  # front matter, France, 18 régions, annexes
+    assert len(parts) == 2 + 18 + 2  # front matter, France, 18 régions, annexes and lists
     assert all(p["/S"] == "/Part" and p["/P"].get_object() is document for p in parts)
     keys = [page["/StructParents"] for page in reader.pages]
     assert len(set(keys)) == len(keys) == len(reader.pages)
