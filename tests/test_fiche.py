@@ -200,3 +200,19 @@ def test_failed_build_keeps_last_good_pdf(session, tmp_path, monkeypatch):
     assert target.read_bytes() == good
     assert not list(tmp_path.glob(".*.tmp"))
     assert not list(tmp_path.glob(".parts-*"))
+
+
+def test_column_widths_follow_the_cells():
+    """Fixed table layout (faster in WeasyPrint) with widths as the automatic layout would
+    choose them: every column fits its longest unbreakable cell, long texts get the rest."""
+    from reports.tables import TABLE_CHARS, column_widths
+
+    header = ["Équipement", "Nombre", "Rang"]
+    rows = [["Bibliothèques municipales (pour 100 000 hab.)", "2 647", "2e/18"]] * 3
+    widths = column_widths(header, rows)
+    assert abs(sum(widths) - 100) < 0.1
+    assert widths[0] > widths[1] > 0 and widths[0] > widths[2]
+    # a number never wraps: its column holds the whole number and the padding
+    assert widths[1] / 100 * TABLE_CHARS >= len("Nombre")
+    many = column_widths(["a"] * 12, [["x" * 30] * 12])
+    assert all(abs(w - 100 / 12) < 0.01 for w in many)
