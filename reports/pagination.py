@@ -40,7 +40,7 @@ from reports.pdf import (
 @dataclass(frozen=True)
 class PartJob:
     """One part: its HTML, the PDF to write and the ``write_pdf`` options (publication
-    variant; the first part carries the attachments)."""
+    variant; the last part carries the attachments)."""
 
     html: str
     out: Path
@@ -215,7 +215,7 @@ def render_parts(
     server: RenderServer | None = None,
 ) -> int:
     """Render the HTML ``parts`` of one document into ``target`` (written atomically) by
-    ``server``, or in this process without one; returns the page count. The first part
+    ``server``, or in this process without one; returns the page count. The last part
     carries the attachments; the parts' outlines continue the first part's."""
     from reports.pdfmerge import merge_pdfs
 
@@ -226,10 +226,13 @@ def render_parts(
     target.parent.mkdir(parents=True, exist_ok=True)
     if len(parts) == 1:
         return sum(run([PartJob(parts[0], target, options, extra)]))
+    # the attachments go with the last part, the lightest (sections are split by weight with
+    # the remainder first); the merged file keeps the first part's metadata
     others = {k: v for k, v in options.items() if k != "attachments"}
+    last = len(parts) - 1
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=".parts-") as tmp:
         jobs = [
-            PartJob(html, Path(tmp) / f"part-{i}.pdf", options if i == 0 else others, extra)
+            PartJob(html, Path(tmp) / f"part-{i}.pdf", options if i == last else others, extra)
             for i, html in enumerate(parts)
         ]
         run(jobs)
