@@ -87,26 +87,24 @@ def fisher_jenks(sorted_values: np.ndarray, k: int) -> list[float]:
     n = x.size
     s1 = np.concatenate([[0.0], np.cumsum(x)])
     s2 = np.concatenate([[0.0], np.cumsum(x * x)])
-
-    def ssd(i: np.ndarray, j: int) -> np.ndarray:  # within-class SSD of x[i..j] inclusive
-        cnt = j - i + 1
+    # within-class sum of squared deviations of x[i..j] inclusive, for every i <= j at once
+    i, j = np.arange(n)[:, None], np.arange(n)[None, :]
+    with np.errstate(divide="ignore", invalid="ignore"):
         tot = s1[j + 1] - s1[i]
-        return (s2[j + 1] - s2[i]) - tot * tot / cnt
-
+        ssd = (s2[j + 1] - s2[i]) - tot * tot / (j - i + 1)
+    ssd = np.where(i <= j, ssd, np.inf)
     cost = np.full((k, n), np.inf)
     start = np.zeros((k, n), dtype=int)
-    cost[0] = (
-        ssd(np.zeros(n, dtype=int), 0)
-        if n == 1
-        else [float(ssd(np.array([0]), j)[0]) for j in range(n)]
-    )
+    cost[0] = ssd[0]
     for c in range(1, k):
-        for j in range(c, n):
-            i = np.arange(c, j + 1)  # first index of the last class
-            total = cost[c - 1, i - 1] + ssd(i, j)
-            best = int(np.argmin(total))
-            cost[c, j] = total[best]
-            start[c, j] = i[best]
+        # the last class starts at i (c <= i <= j): best cost of c classes before i + its SSD
+        before = np.full(n, np.inf)
+        before[c:] = cost[c - 1, c - 1 : n - 1]
+        total = before[:, None] + ssd
+        best = np.argmin(total, axis=0)
+        cost[c] = total[best, np.arange(n)]
+        start[c] = best
+        cost[c, :c] = np.inf
     uppers: list[float] = []
     j = n - 1
     for c in range(k - 1, -1, -1):

@@ -197,22 +197,51 @@ class Store:
             dtype=float,
         )
 
+    @cached_property
+    def _codes(self) -> dict[tuple[str, str], list[str]]:
+        """(indicator, level) → its codes, in file order (from the look-up index)."""
+        codes: dict[tuple[str, str], list[str]] = {}
+        for ind, level, code in self._index:
+            codes.setdefault((ind, level), []).append(code)
+        return codes
+
     def level_values(self, indicator: str, level: str, year: int | None = None) -> pd.Series:
-        """All codes of ``level`` → value (NaN where n.d.), for maps and rankings."""
-        df = self.indicators
-        g = df[(df["indicator"] == indicator) & (df["level"] == level)]
+        """All codes of ``level`` → value at ``year`` (default: the latest year of the
+        indicator at that level; NaN where n.d.), for maps and rankings."""
+        series = [
+            (code, self._index[(indicator, level, code)])
+            for code in self._codes.get((indicator, level), [])
+        ]
         if year is None:
-            year = int(g["year"].max())
-        g = g[g["year"] == year]
-        return pd.Series(g["value"].to_numpy(dtype=float), index=g["code"].to_numpy())
+            years = [v.year for _, values in series for v in values if v.year is not None]
+            year = max(years, default=None)
+        codes, out = [], []
+        for code, values in series:
+            for v in values:
+                if v.year == year:
+                    codes.append(code)
+                    out.append(float("nan") if v.value is None else v.value)
+        return pd.Series(out, index=codes, dtype=float)
 
     def components(self, prefix: str) -> list[str]:
         """Dotted sub-indicators of ``prefix`` (``C04`` → ``C04.tres_dense``, …) in meta order."""
         ids = self.meta["id"]
         return [i for i in ids if i.startswith(prefix + ".")]
 
+    @cached_property
+    def _meta_records(self) -> dict[str, dict[str, str]]:
+        return {str(k): {c: str(v) for c, v in row.items()} for k, row in self.meta.iterrows()}
+
+    def info(self, indicator: str) -> dict[str, str]:
+        """The ``indicator_meta.csv`` row of ``indicator`` as strings (a fast look-up: the
+        formatting of every printed number asks for decimals and unit)."""
+        try:
+            return self._meta_records[indicator]
+        except KeyError:
+            raise KeyError(indicator) from None
+
     def label(self, indicator: str) -> str:
-        return str(self.meta.loc[indicator, "label"])
+        return self.info(indicator)["label"]
 
     def territory(self, level: str, code: str) -> pd.Series:
         t = self.territories

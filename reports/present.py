@@ -24,9 +24,9 @@ def unit_kind(unit: str) -> str:
 
 def format_number(store: Store, indicator: str, value: float | None) -> str:
     """Format ``value`` of ``indicator`` with its declared decimals and unit kind."""
-    meta = store.meta.loc[indicator]
-    decimals = int(meta["decimals"]) if str(meta["decimals"]).strip() else 0
-    kind = unit_kind(str(meta["unit"]))
+    meta = store.info(indicator)
+    decimals = int(meta["decimals"]) if meta["decimals"].strip() else 0
+    kind = unit_kind(meta["unit"])
     if kind == "pct":
         return fmt.fmt_pct(value, decimals)
     if kind == "meur":
@@ -45,7 +45,7 @@ def format_value(store: Store, v: Value) -> str:
 
 def unit_label(store: Store, indicator: str) -> str:
     """Unit as printed in a column header (``M€`` for euro amounts)."""
-    unit = str(store.meta.loc[indicator, "unit"])
+    unit = store.info(indicator)["unit"]
     return "M€" if unit_kind(unit) == "meur" else unit
 
 

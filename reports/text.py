@@ -118,7 +118,7 @@ class _Ctx:
         if ind.split(".")[0] in METRO_ONLY:
             return True
         try:
-            return str(self.store.meta.loc[ind, "scope"]).strip() == "metro"
+            return self.store.info(ind)["scope"].strip() == "metro"
         except (KeyError, DataError):
             return False
 
@@ -200,13 +200,13 @@ class _Ctx:
 
     def kind(self, ind: str) -> str:
         try:
-            return unit_kind(str(self.store.meta.loc[ind, "unit"]))
+            return unit_kind(self.store.info(ind)["unit"])
         except (KeyError, DataError):
             return "num"
 
     def decimals(self, ind: str, default: int = 0) -> int:
         try:
-            return int(str(self.store.meta.loc[ind, "decimals"]).strip())
+            return int(self.store.info(ind)["decimals"].strip())
         except (KeyError, ValueError, DataError):
             return default
 
