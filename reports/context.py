@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from reports.config import Layouts, SectionSpec
 from reports.datastore import Store
 from reports.paths import Paths
-from reports.tables import TableCtx, build_table
+from reports.tables import OPENER_CHARS, TableCtx, build_table
 from reports.territories import Territory
 
 
@@ -134,7 +134,10 @@ def build_section(
         ctx.paragraphs += analysis.paragraphs
         nd += analysis.nd_notes
     for tid in spec.tables_for(kind):
-        ctx.tables.append(build_table(store, layouts.tables[tid], territory.code))
+        table = build_table(store, layouts.tables[tid], territory.code)
+        if spec.template.endswith("opener.html"):  # key figures: half the page width
+            table.line_chars = OPENER_CHARS
+        ctx.tables.append(table)
     for fid in spec.figures_for(kind):
         fig = figures.figure_context(fid, store, territory, paths)
         if fig is not None:

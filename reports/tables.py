@@ -36,11 +36,15 @@ class TableCtx:
     css: str = ""  # extra classes of the <table>: "by-territory", "wide"
     csv_name: str = ""
     data: tuple[tuple[str, str], ...] = ()  # (indicator, level) shown, when not in layouts
+    line_chars: float = 0.0  # width of the table in characters (0: TABLE_CHARS)
 
     @property
     def widths(self) -> list[float]:
         """Column widths in % of the table (:func:`column_widths`)."""
-        return column_widths(self.header, [r.cells for r in self.rows], self.numeric_from)
+        cells = [r.cells for r in self.rows]
+        nowrap_first = "by-territory" in self.css  # print.css: one line per territory
+        line = self.line_chars or None
+        return column_widths(self.header, cells, self.numeric_from, line, nowrap_first)
 
 
 def _chars(text: str) -> float:
@@ -48,21 +52,28 @@ def _chars(text: str) -> float:
     return len(text) + 0.35 * sum(c.isupper() for c in text)
 
 
-#: a table line in characters of its 7.3 pt font (180 mm column), cell padding in characters
+#: a full-width table line in characters of its 7.3 pt font (180 mm), cell padding in
+#: characters; the key figures of an opener sit in a column half as wide (OPENER_CHARS)
 TABLE_CHARS = 140
+OPENER_CHARS = 70
 CELL_PADDING_CHARS = 2.5
 
 
 def column_widths(
-    header: list[str], rows: list[list[str]], numeric_from: int = 1, nowrap_first: bool = True
+    header: list[str],
+    rows: list[list[str]],
+    numeric_from: int = 1,
+    line_chars: float | None = None,
+    nowrap_first: bool = False,
 ) -> list[float]:
     """Column widths (% of the table) chosen as CSS automatic table layout would, from the
     cells' lengths in characters: every column gets its longest unbreakable content, and the
     rest of the line goes to the columns with longer text. The table is then laid out with
     ``table-layout: fixed``, a third faster in WeasyPrint (no measuring of every cell).
-    Row headers (first column) and numbers do not wrap; column headers wrap between words.
+    Numbers (and, with ``nowrap_first``, row headers) do not wrap; other cells wrap between
+    words.
     """
-    n = len(header)
+    n, line = len(header), line_chars or TABLE_CHARS
     lo, hi = [], []
     for j in range(n):
         body = [r[j] for r in rows if j < len(r)]
@@ -72,11 +83,11 @@ def column_widths(
         most = max([_chars(c) for c in [header[j], *body]] + [least])
         lo.append(least + CELL_PADDING_CHARS)
         hi.append(most + CELL_PADDING_CHARS)
-    if sum(hi) <= TABLE_CHARS:
+    if sum(hi) <= line:
         chars = hi
     else:
         pairs = list(zip(lo, hi, strict=True))
-        spare, extra = max(TABLE_CHARS - sum(lo), 0.0), sum(h - low for low, h in pairs)
+        spare, extra = max(line - sum(lo), 0.0), sum(h - low for low, h in pairs)
         chars = [low + spare * (h - low) / extra if extra else low for low, h in pairs]
     total = sum(chars)
     return [round(100 * c / total, 2) for c in chars]
