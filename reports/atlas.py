@@ -777,25 +777,21 @@ def _front_html(session: Session, atlas: list[Part], plan: Plan) -> str:
 
 
 def _annex_html(session: Session, atlas: list[Part], plan: Plan | None = None) -> str:
-    """The annexes without the lists (``plan`` unused: they print no folio of other units)."""
-    return unit_html(
-        session,
-        _annex_parts(atlas),
-        offset_mark=True,
-        pad=True,
-        running="Annexes",
-        plan=plan,
-        annex=annex_context(session),
-        settings=_settings(session),
-    )
+    """The annexes without the lists (they print no folio of other units)."""
+    return _back_html(session, _annex_parts(atlas), plan, pad=True)
 
 
 def _lists_html(session: Session, atlas: list[Part], plan: Plan) -> str:
+    """The annex lists and the back cover: the last unit, no pad page."""
+    return _back_html(session, _list_parts(atlas), plan, pad=False)
+
+
+def _back_html(session: Session, parts: list[dict[str, Any]], plan: Plan | None, pad: bool) -> str:
     return unit_html(
         session,
-        _list_parts(atlas),
+        parts,
         offset_mark=True,
-        pad=False,
+        pad=pad,
         running="Annexes",
         plan=plan,
         annex=annex_context(session),
