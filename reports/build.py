@@ -128,6 +128,7 @@ def build_fiche(
     attach: bool = True,
     print_: bool = False,
     workers: int | None = None,
+    server: RenderServer | None = None,
 ) -> Path:
     """The fiche of ``territory`` as PDF (``variant``: tagged | pdfa | plain; ``attach``: embed
     the CSV of its tables and figures; ``print_``: bleed and crop marks), or as HTML.
@@ -135,12 +136,13 @@ def build_fiche(
     Missing figures are drawn in ``workers`` processes (default: one per core) while the rest
     of the fiche is built, and a render process loads WeasyPrint meanwhile; the PDF is laid
     out as :data:`FICHE_PARTS` parts in parallel. Pass ``workers=1`` from a multi-threaded
-    caller (no fork: the same PDF, on one core).
+    caller (no fork: the same PDF, on one core). ``server``: a render process the caller
+    started earlier still (the CLI starts it before importing the data libraries).
     """
     check_publication(html, variant, print_)
     target = out or default_fiche_path(session, territory, html)
-    forking = can_fork(workers) and not html
-    with RenderServer(session.paths.root) if forking else nullcontext() as server:
+    forking = can_fork(workers) and not html and server is None
+    with RenderServer(session.paths.root) if forking else nullcontext(server) as server:
         with (
             resolution(figure_dpi(print_)),
             deferred_drawing(workers, warm=(departements(session.paths),)),

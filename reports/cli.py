@@ -112,22 +112,39 @@ def fiche(
     carries the CSV of its tables and figures as attachments.
     """
     import time
+    from contextlib import nullcontext
 
-    from reports.build import Session, build_fiche, check_publication
-    from reports.errors import ConfigError
+    from reports.pagination import RenderServer, can_fork
+    from reports.paths import Paths
 
-    variant = "pdfa" if pdfa else "tagged"
-    check_publication(as_html, variant, print_)
-    if not region and not all_:
-        raise ConfigError("give a REGION (e.g. 84, 'Bretagne', france) or --all")
-    if all_ and output:
-        raise ConfigError("--output cannot be used with --all (one file per fiche)")
-    session = Session.open()
-    targets = session.all_territories() if all_ else [session.territory(region or "")]
-    for territory in targets:
-        t0 = time.perf_counter()
-        path = build_fiche(session, territory, output, html=as_html, variant=variant, print_=print_)
-        click.echo(f"atlas: {territory.name} → {path} ({time.perf_counter() - t0:.1f} s)")
+    t0 = time.perf_counter()
+    # one fiche: the render process starts now and loads WeasyPrint while this one loads
+    # the data libraries and builds the fiche (reports.pagination)
+    early = region and not (as_html or all_) and can_fork(None)
+    with RenderServer(Paths().root) if early else nullcontext() as server:
+        from reports.build import Session, build_fiche, check_publication
+        from reports.errors import ConfigError
+
+        variant = "pdfa" if pdfa else "tagged"
+        check_publication(as_html, variant, print_)
+        if not region and not all_:
+            raise ConfigError("give a REGION (e.g. 84, 'Bretagne', france) or --all")
+        if all_ and output:
+            raise ConfigError("--output cannot be used with --all (one file per fiche)")
+        session = Session.open()
+        targets = session.all_territories() if all_ else [session.territory(region or "")]
+        for territory in targets:
+            path = build_fiche(
+                session,
+                territory,
+                output,
+                html=as_html,
+                variant=variant,
+                print_=print_,
+                server=server,
+            )
+            click.echo(f"atlas: {territory.name} → {path} ({time.perf_counter() - t0:.1f} s)")
+            t0 = time.perf_counter()
 
 
 # --- atlas build (full atlas PDF) — add the command here -----------------------------------
