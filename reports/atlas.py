@@ -11,16 +11,15 @@ Design (speed is part of it):
   (``ProcessPoolExecutor``, one per core, plus one: see below); figures come from the
   content-hash cache of :mod:`reports.assets`, so unchanged maps and charts are never redrawn.
 * Page counts (and the page of every anchor) do not depend on a unit's first folio, so they
-  are cached by a hash of the unit's offset-free HTML (``cache/atlas/pages.json``): a warm
-  build knows every offset up front and renders each unit once, its first folio set by
-  ``@page :first { counter-reset: page N }``.
+  are cached by a hash of the unit's HTML (``cache/atlas/pages.json``): a warm build knows
+  every start up front and renders each unit once, its folios set after pagination
+  (:func:`reports.pdf.deferred_numbering`).
 * A cold build lays the chapters and the annexes out in order without knowing where they
   start: once paginated, a unit posts its page count on a shared-memory :class:`Board` and
-  waits for its first folio (:func:`reports.pdf.deferred_numbering` numbers the pages after
-  pagination), posted as soon as every earlier unit's length is known; so no unit is laid
-  out twice. The annexes, laid out early, wait in the extra process without taking a core.
-  The front matter and the annex lists print the folios of everything: they are laid out
-  first to learn their own pages, and written in a last pass.
+  waits for its first folio, posted as soon as every earlier unit's length is known; so no
+  unit is laid out twice. The annexes, laid out early, wait in the extra process without
+  taking a core. The front matter and the annex lists print the folios of everything: they
+  are laid out first to learn their own pages, and written in a last pass.
 * Every chapter opens on a recto page: each chapter HTML ends with a "Notes" page which is
   dropped after layout when the next unit would start on a recto anyway.
 * The unit PDFs are merged with pikepdf (:mod:`reports.pdfmerge`); WeasyPrint's bookmarks
@@ -58,7 +57,6 @@ from reports.tables import Row, TableCtx
 from reports.territories import FRANCE, Territory
 
 ATLAS_STYLESHEETS = [*STYLESHEETS, "styles/atlas.css"]
-OFFSET_MARK = "<!--atlas:offset-->"
 BODY_MARK = "<!--atlas:body-->"
 BODY_END = "<!--atlas:/body-->"
 CACHE_VERSION = "1"
@@ -142,7 +140,7 @@ def national_map(session: Session, ind: str, level: str = "departement") -> Figu
     store, paths = session.store, session.paths
     vals = store.level_values(ind, level)
     classes = classify.national_breaks(vals.dropna().to_numpy())
-    decimals = int(store.meta.loc[ind, "decimals"])
+    decimals = int(store.info(ind)["decimals"])
     path = assets.render(
         "reports.maps.choropleth_france",
         figures.departements(paths),
@@ -266,7 +264,7 @@ class Unit:
     kind: str  # front | chapter | annexes | lists
     territory: Territory | None = None
     html: str = ""
-    key: str = ""  # hash of the offset-free HTML
+    key: str = ""  # hash of the HTML (without the folios it prints)
     pages: int = 0  # content pages (without the pad page)
     anchors: dict[str, int] = field(default_factory=dict)  # anchor → page index in unit
     known: str = ""  # "hash" | "actual" | "stale" | "" (budget guess)
@@ -437,7 +435,7 @@ def _session() -> Session:
 def task_chapter_html(
     unit_id: str, dpi: int = DEFAULT_DPI, attach: bool = True
 ) -> tuple[str, str, dict[str, Any], tuple]:
-    """Worker: the offset-free HTML of one chapter, its figure list for the annexes (figures
+    """Worker: the HTML of one chapter, its figure list for the annexes (figures
     drawn at ``dpi``: 300 for ``--print``) and, if ``attach``, the CSV of its sections."""
     from reports.attachments import document_csvs
 
@@ -445,9 +443,7 @@ def task_chapter_html(
     territory = FRANCE if unit_id == NATIONAL else session.territory(unit_id)
     with resolution(dpi):
         ctx = chapter(session, _PARTS, territory)
-    html = unit_html(
-        session, [chapter_part(ctx)], offset_mark=True, pad=True, running=ctx.running_title
-    )
+    html = unit_html(session, [chapter_part(ctx)], pad=True, running=ctx.running_title)
     files: tuple = ()
     if attach:
         doc = doc_ctx(session, "atlas", ctx.title, [ctx])
@@ -484,7 +480,7 @@ class RenderResult:
 class Board:
     """Shared memory between the atlas process and its workers: a chapter being laid out
     posts its page count in its slot, then waits for the folio it starts on, which the atlas
-    process posts once every earlier unit's length is known (:func:`deferred_start`)."""
+    process posts once every earlier unit's length is known (:func:`_post_starts`)."""
 
     def __init__(self, slots: int) -> None:
         import multiprocessing
@@ -525,6 +521,7 @@ def task_render(
     slot: int | None = None,
 ) -> RenderResult:
     """Worker: lay out one unit starting at folio ``start``; write its PDF if ``out``.
+    Folios are set after pagination (:func:`reports.pdf.deferred_numbering`).
 
     With a ``slot`` of the :class:`Board`, the start is not given but asked for once the
     unit is paginated (:func:`reports.pdf.deferred_numbering`): a chapter is laid out once,
@@ -535,21 +532,17 @@ def task_render(
     t0 = time.perf_counter()
     paths = Paths(root=Path(root))
     sheets = [paths.root / s for s in extra_css]
-    if slot is None:
-        page_css = f"<style>@page :first {{ counter-reset: page {start}; }}</style>"
-        text = html.replace(OFFSET_MARK, page_css, 1)
-        document = render_document(text, paths, base_url=paths.root, stylesheets=sheets)
-    else:
-        assert _BOARD is not None, "worker started without a board"
-        board = _BOARD
+    board = _BOARD
 
-        def ask(n: int) -> tuple[int, int]:
-            nonlocal start
+    def ask(n: int) -> tuple[int, int]:
+        nonlocal start
+        if slot is not None:
+            assert board is not None, "worker started without a board"
             start = board.wait_start(slot, n - 1 if pad_allowed else n)
-            return start, 0  # the atlas prints no page total
+        return start, 0  # the atlas prints no page total
 
-        with deferred_numbering(ask):
-            document = render_document(html, paths, base_url=paths.root, stylesheets=sheets)
+    with deferred_numbering(ask):
+        document = render_document(html, paths, base_url=paths.root, stylesheets=sheets)
     n = len(document.pages)
     content = n - 1 if pad_allowed else n
     anchors: dict[str, int] = {}
@@ -768,7 +761,6 @@ def _front_html(session: Session, atlas: list[Part], plan: Plan) -> str:
     return unit_html(
         session,
         _front_parts(atlas),
-        offset_mark=True,
         pad=True,
         running="",
         plan=plan,
@@ -790,7 +782,6 @@ def _back_html(session: Session, parts: list[dict[str, Any]], plan: Plan | None,
     return unit_html(
         session,
         parts,
-        offset_mark=True,
         pad=pad,
         running="Annexes",
         plan=plan,
@@ -940,12 +931,12 @@ def build_atlas(
             # extra process, without taking a core) and is never laid out twice
             queue = sorted(todo, key=lambda x: {LISTS: 0, ANNEXES: 1}.get(x.kind, 2))
             futs: dict[Future, Unit] = {}
-            waiting: list[Unit] = []  # chapters laid out in a worker, start not posted yet
+            waiting: list[Unit] = []  # units laid out in a worker, start not posted yet
             while queue or futs:
                 while queue and len(futs) < processes:
                     _layout(units)
                     u = queue.pop(0)
-                    # the front matter and the annexes print page numbers: written once
+                    # the front matter and the annex lists print folios: written once
                     # everything is known, laid out before to learn their pages and anchors
                     deferred = u.kind in ("chapter", ANNEXES)
                     final = settled or deferred
@@ -1029,7 +1020,7 @@ def _strip_numbers(text: str) -> str:
 
 
 def _post_starts(units: list[Unit], waiting: list[Unit], board: Board, slots: dict) -> None:
-    """Post the first folio of every waiting chapter whose earlier units all have a known
+    """Post the first folio of every waiting unit whose earlier units all have a known
     length (page counts posted by the workers count as known)."""
     if not waiting:
         return
@@ -1109,7 +1100,6 @@ def _single_html(
     front = unit_html(
         session,
         _front_parts(atlas),
-        offset_mark=False,
         pad=False,
         running="",
         plan=plan,

@@ -73,9 +73,7 @@ class CsvFile:
 
 # --- rows ------------------------------------------------------------------------------------
 class _Lookup:
-    """Plain dicts of territories and indicator metadata, built once per document (fast)."""
-
-    META = ("label", "unit", "source", "vintage", "licence")
+    """Plain dicts of territories, built once per document (fast)."""
 
     def __init__(self, store: Store) -> None:
         from reports.territories import FRANCE, Territory, regions
@@ -96,11 +94,6 @@ class _Lookup:
             elif level == "departement":
                 self.departements.append(code)
                 self.deps_of.setdefault(str(region), []).append(code)
-        m = store.meta
-        self.meta: dict[str, tuple[str, ...]] = {
-            ind: tuple("" if pd.isna(v) else str(v) for v in values)
-            for ind, *values in m[["id", *self.META]].itertuples(index=False, name=None)
-        }
 
 
 class _Rows:
@@ -113,7 +106,11 @@ class _Rows:
         self._names = lookup.names
 
     def _meta(self, ind: str) -> tuple[str, ...]:
-        return self.lk.meta.get(ind, (ind, "", "", "", ""))
+        """(label, unit, source, vintage, licence) of ``ind`` (its id alone if unknown)."""
+        if ind not in self.store.meta.index:
+            return (ind, "", "", "", "")
+        info = self.store.info(ind)
+        return tuple(info[c] for c in ("label", "unit", "source", "vintage", "licence"))
 
     def indicators(
         self,

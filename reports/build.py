@@ -25,7 +25,7 @@ from reports import __version__
 from reports.assets import DEFAULT_DPI, PRINT_DPI, deferred_drawing, resolution
 from reports.attachments import document_csvs
 from reports.config import Layouts, load_layouts
-from reports.context import ChapterCtx, DocCtx, build_chapter
+from reports.context import ChapterCtx, DocCtx, SectionCtx, build_chapter
 from reports.datastore import Store
 from reports.errors import ConfigError
 from reports.figures import departements
@@ -178,7 +178,7 @@ def fiche_parts(session: Session, doc: DocCtx, parts: int = FICHE_PARTS) -> list
     return out
 
 
-def section_weight(section: Any) -> int:
+def section_weight(section: SectionCtx) -> int:
     """Layout work of a section, in table-row units (measured on WeasyPrint: a section costs
     about a dozen rows plus its rows; maps and charts are images, nearly free)."""
     return 12 + sum(len(t.rows) for t in section.tables) + len(section.paragraphs)
@@ -269,6 +269,4 @@ def html_to_pdf(
         render_parts(htmls, dest, session.paths.root, options, extra, server)
         if not use_cache:
             return target
-    if server is not None:
-        server.close()
     return atomic_write(target, lambda tmp: shutil.copyfile(cached, tmp))

@@ -110,8 +110,8 @@ def _sources(store: Store, inds: list[str]) -> list[str]:
     for ind in dict.fromkeys(inds):
         if ind not in store.meta.index:
             continue
-        m = store.meta.loc[ind]
-        line = f"{m['source']} ({m['vintage']})" if str(m["vintage"]) else str(m["source"])
+        m = store.info(ind)
+        line = f"{m['source']} ({m['vintage']})" if m["vintage"] else m["source"]
         if line not in out:
             out.append(line)
     return out

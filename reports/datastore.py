@@ -230,15 +230,15 @@ class Store:
 
     @cached_property
     def _meta_records(self) -> dict[str, dict[str, str]]:
-        return {str(k): {c: str(v) for c, v in row.items()} for k, row in self.meta.iterrows()}
+        return {
+            str(k): {c: "" if pd.isna(v) else str(v) for c, v in row.items()}
+            for k, row in self.meta.iterrows()
+        }
 
     def info(self, indicator: str) -> dict[str, str]:
-        """The ``indicator_meta.csv`` row of ``indicator`` as strings (a fast look-up: the
-        formatting of every printed number asks for decimals and unit)."""
-        try:
-            return self._meta_records[indicator]
-        except KeyError:
-            raise KeyError(indicator) from None
+        """The ``indicator_meta.csv`` row of ``indicator`` as strings, empty where missing (a
+        fast look-up: the formatting of every printed number asks for decimals and unit)."""
+        return self._meta_records[indicator]
 
     def label(self, indicator: str) -> str:
         return self.info(indicator)["label"]

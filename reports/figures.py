@@ -49,8 +49,7 @@ def source_line(store: Store, inds: tuple[str, ...]) -> str:
     seen: list[str] = []
     for i in inds:
         if i in store.meta.index:
-            m = store.meta.loc[i]
-            s = f"{m['source']}"
+            s = store.info(i)["source"]
             if s not in seen:
                 seen.append(s)
     return "Source : " + " ; ".join(seen) if seen else ""
@@ -167,7 +166,7 @@ def choropleth(ind: str) -> Callable:
         vals = store.level_values(ind, "departement")
         classes = classify.national_breaks(vals.dropna().to_numpy())
         unit = unit_label(store, ind)
-        decimals = int(store.meta.loc[ind, "decimals"])
+        decimals = int(store.info(ind)["decimals"])
         so = so_codes(store, ind)
         if territory.is_france:
             return assets.render(

@@ -19,6 +19,7 @@ Both write the same part files, hence the same merged bytes.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import tempfile
 import traceback
 from collections.abc import Callable, Sequence
@@ -201,8 +202,6 @@ class RenderServer:
 
 def can_fork(workers: int | None) -> bool:
     """Fork rendering processes unless told to stay in one process (``workers=1``)."""
-    import os
-
     return (workers or os.cpu_count() or 1) > 1
 
 

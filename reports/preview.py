@@ -385,7 +385,6 @@ class Preview:
             return atlas.unit_html(
                 session,
                 [atlas.chapter_part(ctx)],
-                offset_mark=True,
                 pad=True,
                 running=ctx.running_title,
             )

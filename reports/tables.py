@@ -102,7 +102,7 @@ def _label(store: Store, ind: str) -> str:
 def _sources(store: Store, inds: list[str]) -> str:
     seen: list[str] = []
     for i in inds:
-        s = str(store.meta.loc[i, "source"]) if i in store.meta.index else ""
+        s = store.info(i)["source"] if i in store.meta.index else ""
         if s and s not in seen:
             seen.append(s)
     return "Source : " + " ; ".join(seen) if seen else ""
@@ -114,7 +114,7 @@ def _fr(store: Store, ind: str, scope_code: str = "FR") -> Value:
 
 def france_code_for(store: Store, ind: str) -> str:
     """Metro-only indicators compare with France métropolitaine."""
-    scope = str(store.meta.loc[ind, "scope"]) if ind in store.meta.index else "all"
+    scope = store.info(ind)["scope"] if ind in store.meta.index else "all"
     return "FRM" if scope == "metro" else "FR"
 
 

@@ -420,7 +420,7 @@ def _offer(ctx: _Ctx, o: _Offer) -> str:
 
 def _vintage(ctx: _Ctx, ind: str, v: Value) -> str:
     try:
-        text = str(ctx.store.meta.loc[ind, "vintage"]).strip()
+        text = ctx.store.info(ind)["vintage"].strip()
     except (KeyError, DataError):
         text = ""
     text = text if text and text.lower() != "nan" else str(v.year or "")
