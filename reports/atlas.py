@@ -48,6 +48,9 @@ from reports.errors import ConfigError, RenderError
 from reports.paths import Paths
 from reports.pdf import (
     DEFAULT_VARIANT,
+    Numbers,
+    Paginated,
+    TextReplaceError,
     atomic_write,
     deferred_numbering,
     render_document,
@@ -478,32 +481,66 @@ class RenderResult:
 
 
 class Board:
-    """Shared memory between the atlas process and its workers: a chapter being laid out
-    posts its page count in its slot, then waits for the folio it starts on, which the atlas
-    process posts once every earlier unit's length is known (:func:`_post_starts`)."""
+    """Shared memory between the atlas process and its workers. A unit being laid out posts
+    its page count in its slot (its anchors in a file beside) and waits for the folio it
+    starts on, which the atlas process posts once every earlier unit's length is known
+    (:func:`_post_starts`), with, for the front matter and the annex lists, the folios they
+    print (:class:`reports.pdf.Numbers`)."""
 
     def __init__(self, slots: int) -> None:
         import multiprocessing
+        import shutil
+        import tempfile
+        import weakref
 
         self.pages = multiprocessing.Array("i", slots, lock=False)
         self.starts = multiprocessing.Array("i", slots, lock=False)
+        self.directory = Path(tempfile.mkdtemp(prefix="atlas-board-"))
+        self.close = weakref.finalize(self, shutil.rmtree, self.directory, True)
+
+    def _file(self, slot: int, what: str) -> Path:
+        return self.directory / f"{slot}.{what}.json"
 
     def clear(self, slot: int) -> None:
         self.pages[slot] = self.starts[slot] = 0
+        for what in ("anchors", "texts"):
+            self._file(slot, what).unlink(missing_ok=True)
 
-    def wait_start(self, slot: int, pages: int, poll: float = 0.005) -> int:
-        """Worker side: post ``pages`` (+1, so that 0 means "not yet") and wait for a start."""
+    def wait_start(
+        self, slot: int, pages: int, anchors: dict[str, int], poll: float = 0.005
+    ) -> tuple[int, list[str] | None]:
+        """Worker side: post ``pages`` (+1, so that 0 means "not yet") and ``anchors``, wait
+        for a start; returns it with the texts to print, if any (None: keep the texts)."""
+        _write_json(self._file(slot, "anchors"), anchors)
         self.pages[slot] = pages + 1
         while (start := self.starts[slot]) == 0:
             time.sleep(poll)
         if start < 0:
             raise RenderError("atlas build aborted (another unit failed)")
-        return start
+        texts = self._file(slot, "texts")
+        return start, json.loads(texts.read_text(encoding="utf-8")) if texts.is_file() else None
+
+    def posted(self, slot: int) -> tuple[int, dict[str, int]] | None:
+        """Atlas side: the page count and anchors a waiting unit posted, if it has."""
+        if not self.pages[slot]:
+            return None
+        anchors = json.loads(self._file(slot, "anchors").read_text(encoding="utf-8"))
+        return self.pages[slot] - 1, anchors
+
+    def post_start(self, slot: int, start: int, texts: list[str] | None = None) -> None:
+        if texts is not None:
+            _write_json(self._file(slot, "texts"), texts)
+        self.starts[slot] = start
 
     def abort(self) -> None:
         """Release every waiting worker with an error (a unit failed: nothing to wait for)."""
         for slot in range(len(self.starts)):
             self.starts[slot] = -1
+
+
+def _write_json(path: Path, value: Any) -> None:
+    text = json.dumps(value, ensure_ascii=False)
+    atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
 _BOARD: Board | None = None
@@ -525,7 +562,10 @@ def task_render(
 
     With a ``slot`` of the :class:`Board`, the start is not given but asked for once the
     unit is paginated (:func:`reports.pdf.deferred_numbering`): a chapter is laid out once,
-    whatever the length of the chapters before it, still being laid out elsewhere.
+    whatever the length of the chapters before it, still being laid out elsewhere. The front
+    matter and the annex lists are laid out with the folios of a guess and told the right
+    ones then (they sit in fixed-width boxes); if one does not fit, the unit is not written
+    (``pdf`` None) and is laid out again with them.
     The HTML ends with a "Notes" page (when ``pad_allowed``) that is kept only when the
     next unit would otherwise start on a verso page.
     """
@@ -533,28 +573,33 @@ def task_render(
     paths = Paths(root=Path(root))
     sheets = [paths.root / s for s in extra_css]
     board = _BOARD
+    layout: dict[str, Any] = {}
 
-    def ask(n: int) -> tuple[int, int]:
+    def ask(doc: Paginated) -> Numbers:
         nonlocal start
-        if slot is not None:
-            assert board is not None, "worker started without a board"
-            start = board.wait_start(slot, n - 1 if pad_allowed else n)
-        return start, 0  # the atlas prints no page total
+        content = len(doc) - 1 if pad_allowed else len(doc)
+        layout.update(pages=content, anchors=doc.anchors(content))
+        if slot is None:
+            return Numbers(start)  # the atlas prints no page total
+        assert board is not None, "worker started without a board"
+        start, texts = board.wait_start(slot, content, layout["anchors"])
+        return Numbers(start, 0, texts)
 
-    with deferred_numbering(ask):
-        document = render_document(html, paths, base_url=paths.root, stylesheets=sheets)
-    n = len(document.pages)
-    content = n - 1 if pad_allowed else n
-    anchors: dict[str, int] = {}
-    for i, page in enumerate(document.pages[:content]):
-        for name in page.anchors:
-            anchors.setdefault(name, i)
+    try:
+        with deferred_numbering(ask):
+            document = render_document(html, paths, base_url=paths.root, stylesheets=sheets)
+    except TextReplaceError:  # its folios do not fit where it printed guesses: lay out again
+        seconds = time.perf_counter() - t0
+        return RenderResult(unit_id, layout["pages"], layout["anchors"], False, None, seconds, 0)
+    content = layout["pages"]
     pad = pad_allowed and (start + content) % 2 == 0
     if pad_allowed and not pad:
         document = document.copy(document.pages[:content])
     if out:
         write_pdf(document, Path(out), **(options or {}))
-    return RenderResult(unit_id, content, anchors, pad, out, time.perf_counter() - t0, start)
+    return RenderResult(
+        unit_id, content, layout["anchors"], pad, out, time.perf_counter() - t0, start
+    )
 
 
 # --- page-count cache -------------------------------------------------------------------------
@@ -835,8 +880,9 @@ def build_atlas(
     atlas = atlas_parts(session)
     units = _units(session)
     workers = max(1, workers or os.cpu_count() or 1)
-    # one process more than cores: the annexes, laid out early, wait there for their start
-    processes = workers + 1
+    # three processes more than cores: the annexes, the annex lists and the front matter, laid
+    # out early, wait there for their start (and folios) without taking a core
+    processes = workers + 3
     cache = PageCache(paths.cache / "atlas" / "pages.json")
     figs: dict[str, dict[str, Any]] = {}
     renders = 0
@@ -883,6 +929,10 @@ def build_atlas(
         def unit_key(u: Unit) -> str:  # what shapes a unit PDF, except its start
             return _hash(u.html, f"{css}{suffix}{u.files_key}")
 
+        def numbered(u: Unit) -> str:  # the front matter or the lists, with every folio
+            plan = _plan(session, units, figs)
+            return (_front_html if u.id == FRONT else _lists_html)(session, atlas, plan)
+
         pdf_dir = paths.cache / "atlas" / "pdf"
         pdf_dir.mkdir(parents=True, exist_ok=True)
         for _ in range(6):
@@ -924,22 +974,23 @@ def build_atlas(
                     f"pass {passes}: {len(todo)} units ({', '.join(u.id for u in todo)}) "
                     f"at {time.perf_counter() - t0:.1f} s"
                 )
-            # the annex lists and the annexes (the longest units) first, then in unit order,
-            # at most one task per process. Chapters and annexes are written at once: once
-            # paginated, a unit waits for its first folio, posted as soon as every earlier
-            # unit's length is known (a chapter never waits long; the annexes wait in the
-            # extra process, without taking a core) and is never laid out twice
-            queue = sorted(todo, key=lambda x: {LISTS: 0, ANNEXES: 1}.get(x.kind, 2))
+            # the annex lists and the annexes (the longest units) first, then the front
+            # matter and the chapters in order, at most one task per process. Every unit is
+            # written at once: once paginated, it waits for its first folio, posted as soon
+            # as every earlier unit's length is known (a chapter never waits long; the
+            # others wait in the extra processes, without taking a core). The front matter
+            # and the annex lists, unless everything was known, are laid out with guessed
+            # folios and told the right ones once every unit is paginated. No unit is laid
+            # out twice.
+            queue = sorted(todo, key=lambda x: {LISTS: 0, ANNEXES: 1, FRONT: 2}.get(x.kind, 3))
             futs: dict[Future, Unit] = {}
             waiting: list[Unit] = []  # units laid out in a worker, start not posted yet
             while queue or futs:
                 while queue and len(futs) < processes:
                     _layout(units)
                     u = queue.pop(0)
-                    # the front matter and the annex lists print folios: written once
-                    # everything is known, laid out before to learn their pages and anchors
-                    deferred = u.kind in ("chapter", ANNEXES)
-                    final = settled or deferred
+                    deferred = not settled or u.kind in ("chapter", ANNEXES)
+                    final = True
                     start = "any" if deferred else str(u.start)
                     pdf = pdf_dir / f"{unit_key(u)}-{start}{suffix}.pdf"
                     if deferred:
@@ -960,7 +1011,7 @@ def build_atlas(
                     futs[fut] = u
                 done: set[Future] = set()
                 while not done:
-                    _post_starts(units, waiting, board, slots)
+                    _post_starts(units, waiting, board, slots, numbered)
                     done, _pending = wait(futs, timeout=0.01, return_when=FIRST_COMPLETED)
                 for fut in done:
                     u = futs.pop(fut)
@@ -1012,28 +1063,57 @@ def _prune(pdf_dir: Path, keep: set[Path]) -> None:
             f.unlink(missing_ok=True)
 
 
+_NUMBER = r'data-page="(\d+)">\d+<'
+
+
 def _strip_numbers(text: str) -> str:
     """Front / annex HTML without page numbers: its page count does not depend on them."""
     import re
 
-    return re.sub(r'data-page="\d+">\d+<', 'data-page="">0<', text)
+    return re.sub(_NUMBER, 'data-page="">0<', text)
 
 
-def _post_starts(units: list[Unit], waiting: list[Unit], board: Board, slots: dict) -> None:
+def _printed_numbers(text: str) -> list[str]:
+    """The folios of the ``[data-page]`` elements of a unit's HTML, in document order."""
+    import re
+
+    return re.findall(_NUMBER, text)
+
+
+def _post_starts(
+    units: list[Unit],
+    waiting: list[Unit],
+    board: Board,
+    slots: dict[str, int],
+    numbered: Callable[[Unit], str],
+) -> None:
     """Post the first folio of every waiting unit whose earlier units all have a known
-    length (page counts posted by the workers count as known)."""
+    length (page counts posted by the workers count as known); the front matter and the
+    annex lists, which print folios of every unit, wait for every unit's pages and anchors
+    and are told their folios too (``numbered``: their HTML with the right ones)."""
     if not waiting:
         return
     for u in waiting:
-        posted = board.pages[slots[u.id]]
+        posted = board.posted(slots[u.id])
         if posted:
-            u.pages, u.known = posted - 1, "actual"
+            (u.pages, u.anchors), u.known = posted, "actual"
     _layout(units)
     certain = _certain(units)
+    everything = all(u.known in {"hash", "actual"} for u in units)
     for u in list(waiting):
-        if board.pages[slots[u.id]] and u.id in certain:
-            board.starts[slots[u.id]] = u.start
-            waiting.remove(u)
+        if not board.pages[slots[u.id]] or u.id not in certain:
+            continue
+        texts = None
+        if u.kind in (FRONT, LISTS):
+            if not everything:
+                continue
+            text = numbered(u)
+            same = _strip_numbers(text) == _strip_numbers(u.html)
+            # other content (not only other folios): no text fits, the unit is laid out again
+            texts = _printed_numbers(text) if same else []
+            u.html = text
+        board.post_start(slots[u.id], u.start, texts)
+        waiting.remove(u)
 
 
 def _certain(units: list[Unit]) -> set[str]:

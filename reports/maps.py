@@ -478,7 +478,7 @@ def _collection(
         hatch=hatch,
         zorder=zorder,
     )
-    if hatch:
+    if hatch and hasattr(coll, "set_hatchcolor"):  # matplotlib < 3.11: rcParams["hatch.color"]
         coll.set_hatchcolor(fs.HATCH_COLOR)
     ax.add_collection(coll, autolim=False)
 

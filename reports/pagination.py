@@ -30,6 +30,7 @@ from typing import Any
 from reports.errors import RenderError
 from reports.paths import Paths
 from reports.pdf import (
+    Paginated,
     atomic_write,
     deferred_numbering,
     render_document,
@@ -58,7 +59,7 @@ def _numbers(counts: Sequence[int]) -> list[tuple[int, int]]:
     return out
 
 
-def _render(job: PartJob, root: Path, ask: Callable[[int], tuple[int, int]]) -> int:
+def _render(job: PartJob, root: Path, ask: Callable[[Paginated], tuple[int, int]]) -> int:
     paths = Paths(root=root)
     with deferred_numbering(ask):
         document = render_document(
@@ -74,8 +75,8 @@ def render_in_process(jobs: Sequence[PartJob], root: Path) -> list[int]:
     counts: list[int] = []
 
     def chain(i: int) -> None:
-        def ask(pages: int) -> tuple[int, int]:
-            counts.append(pages)
+        def ask(doc: Paginated) -> tuple[int, int]:
+            counts.append(len(doc))
             if i + 1 < len(jobs):
                 chain(i + 1)
             return _numbers(counts)[i]
@@ -111,8 +112,8 @@ def _expect(conn, kind: str) -> Any:
 def _helper(conn, job: PartJob, root: Path) -> None:
     """Forked from the server: render one part, asking the server for its numbers."""
 
-    def ask(pages: int) -> tuple[int, int]:
-        conn.send(("pages", pages))
+    def ask(doc: Paginated) -> tuple[int, int]:
+        conn.send(("pages", len(doc)))
         return _expect(conn, "numbers")
 
     try:
@@ -147,8 +148,8 @@ def _render_forked(jobs: Sequence[PartJob], root: Path) -> list[int]:
             helpers.append((proc, mine))
         counts: list[int] = []
 
-        def ask(pages: int) -> tuple[int, int]:
-            counts[:] = [pages] + [_expect(conn, "pages") for _, conn in helpers]
+        def ask(doc: Paginated) -> tuple[int, int]:
+            counts[:] = [len(doc)] + [_expect(conn, "pages") for _, conn in helpers]
             numbers = _numbers(counts)
             for (_, conn), number in zip(helpers, numbers[1:], strict=True):
                 conn.send(("numbers", number))

@@ -20,13 +20,13 @@ import logging
 import os
 import struct
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import unquote, urlparse
 
 from reports.errors import RenderError
@@ -207,19 +207,56 @@ def install_png_passthrough() -> None:
     RasterImage._get_png_data = staticmethod(get_png_data)
 
 
-#: innermost last: ``ask(pages) -> (first folio, total)`` of :func:`deferred_numbering`
-_NUMBERING: list[Callable[[int], tuple[int, int]]] = []
+class Numbers(NamedTuple):
+    """What a paginated document is told before its margin boxes are laid out."""
+
+    first: int  # folio of its first page
+    total: int = 0  # value of ``counter(pages)``
+    #: new text of every ``[data-page]`` element, in document order (None: keep the texts)
+    texts: Sequence[str] | None = None
+
+
+class Paginated:
+    """A document laid out up to its margin boxes: what ``ask`` of :func:`deferred_numbering`
+    sees. ``len()`` is its page count."""
+
+    def __init__(self, pages: Sequence[Any]) -> None:
+        self.boxes = pages  # WeasyPrint page boxes
+
+    def __len__(self) -> int:
+        return len(self.boxes)
+
+    def anchors(self, pages: int | None = None) -> dict[str, int]:
+        """Anchor → index of the first page (among the first ``pages``) where it is."""
+        out: dict[str, int] = {}
+        for i, page in enumerate(self.boxes[:pages]):
+            for box in page.descendants():
+                name = box.style["anchor"]
+                if name:
+                    out.setdefault(name, i)
+        return out
+
+
+class TextReplaceError(RenderError):
+    """The new texts of a laid-out document do not fit in place (lay it out again)."""
+
+
+#: innermost last: ``ask(paginated) -> Numbers | (first, total)`` of :func:`deferred_numbering`
+_NUMBERING: list[Callable[[Paginated], tuple]] = []
 
 
 @contextmanager
-def deferred_numbering(ask: Callable[[int], tuple[int, int]]) -> Iterator[None]:
+def deferred_numbering(ask: Callable[[Paginated], tuple]) -> Iterator[None]:
     """Number the pages of the documents rendered in this block after their pagination.
 
     A document cut in parts (:mod:`reports.pagination`) is paginated part by part, but each
     part's folios depend on the page counts of the others. WeasyPrint lays out every page
     first and the margin boxes (running heads, "page x / y") only then: at that moment,
-    ``ask(pages)`` is called with the part's page count and returns ``(first, total)``, the
-    folio of its first page and the value of ``counter(pages)``. No part is laid out twice.
+    ``ask(paginated)`` is called (:class:`Paginated`: page count, anchors) and returns
+    :class:`Numbers`: the folio of the first page, the value of ``counter(pages)`` and,
+    optionally, the final text of every ``[data-page]`` element (folios printed in the body,
+    e.g. a table of contents laid out before the pages it lists were known: they sit in
+    fixed-width boxes, so their digits never move anything else). No part is laid out twice.
     Blocks nest: a document rendered inside ``ask`` gets the innermost block's ``ask``.
     """
     install_numbering_hook()
@@ -232,26 +269,86 @@ def deferred_numbering(ask: Callable[[int], tuple[int, int]]) -> Iterator[None]:
 
 @cache
 def install_numbering_hook() -> None:
-    """Wrap WeasyPrint's margin-box layout (called once per page, after pagination) so that
-    inside :func:`deferred_numbering` the ``page`` and ``pages`` counters are the parts'."""
+    """Wrap WeasyPrint's pagination (to keep the page boxes) and its margin-box layout
+    (called once per page, after pagination) so that inside :func:`deferred_numbering` the
+    ``page`` and ``pages`` counters are the parts' and ``[data-page]`` texts are replaced."""
     import weasyprint.layout as layout
 
-    original = layout.make_margin_boxes
+    all_pages, margin_boxes = layout.make_all_pages, layout.make_margin_boxes
+
+    def make_all_pages(context, *args, **kwargs):
+        pages = []
+        for page in all_pages(context, *args, **kwargs):
+            pages.append(page)
+            yield page
+        context.deferred_pages = pages  # the last pagination loop's pages
 
     def make_margin_boxes(context, page, state):
         if _NUMBERING:
             numbers = getattr(context, "deferred_numbers", None)
             if numbers is None:  # first page of this document: pagination is over
-                first, total = _NUMBERING[-1](len(context.page_maker) - 1)
-                numbers = context.deferred_numbers = (first - 1, total)
-            offset, total = numbers
+                pages = context.deferred_pages
+                numbers = Numbers(*_NUMBERING[-1](Paginated(pages)))
+                context.deferred_numbers = numbers
+                context.deferred_texts = _text_slots(pages[0], numbers.texts)
+            if context.deferred_texts:
+                _replace_texts(context, page, context.deferred_texts)
+            offset = numbers.first - 1
             quotes, counters, scopes, groups = state
             folio = list(counters.get("page", [0]))
             folio[-1] += offset
-            state = [quotes, {**counters, "page": folio, "pages": [total]}, scopes, groups]
-        return original(context, page, state)
+            pages_counter = [numbers.total]
+            state = [quotes, {**counters, "page": folio, "pages": pages_counter}, scopes, groups]
+        return margin_boxes(context, page, state)
 
+    layout.make_all_pages = make_all_pages
     layout.make_margin_boxes = make_margin_boxes
+
+
+def _text_slots(first_page: Any, texts: Sequence[str] | None) -> dict[Any, str]:
+    """``[data-page]`` element → its new text (elements in document order)."""
+    if texts is None:
+        return {}
+    root = first_page.children[0].element
+    elements = [el for el in root.iter() if el.get("data-page") is not None]
+    if len(elements) != len(texts):
+        raise TextReplaceError(f"{len(texts)} texts for {len(elements)} [data-page] elements")
+    return dict(zip(elements, texts, strict=True))
+
+
+def _replace_texts(context: Any, page: Any, slots: dict[Any, str]) -> None:
+    """Give the text boxes of ``slots`` elements on ``page`` their new text, in place: the
+    line is not laid out again; the text keeps the edge of its block it touched (right,
+    left, else its centre) and must fit in the block."""
+    from weasyprint.formatting_structure.boxes import LineBox, TextBox
+    from weasyprint.text.line_break import split_first_line
+
+    def walk(box: Any, block: Any) -> Iterator[tuple[Any, Any]]:
+        for child in getattr(box, "children", ()):
+            if isinstance(child, TextBox):
+                yield child, block
+            else:
+                yield from walk(child, box if isinstance(child, LineBox) else block)
+
+    for box, block in list(walk(page, None)):
+        text = slots.get(box.element)
+        if text is None or box.element_tag != box.element.tag or text == box.text:
+            continue
+        layout, _length, resume, width, _height, _baseline = split_first_line(
+            text, box.style, context, None, box.justification_spacing
+        )
+        left = block.content_box_x()
+        right = left + block.width
+        old_left, old_right = box.position_x, box.position_x + box.width
+        if abs(old_right - right) < 0.01:
+            new_left = right - width
+        elif abs(old_left - left) < 0.01:
+            new_left = old_left
+        else:
+            new_left = (old_left + old_right - width) / 2
+        if resume is not None or new_left < left - 0.01 or new_left + width > right + 0.01:
+            raise TextReplaceError(f"{text!r} does not fit in place")
+        box.position_x, box.text, box.pango_layout, box.width = new_left, text, layout, width
 
 
 class _Collect(logging.Handler):

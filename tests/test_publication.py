@@ -304,8 +304,9 @@ def test_deferred_numbering_nests():
 
     docs = {}
 
-    def ask_a(n: int) -> tuple[int, int]:
-        with deferred_numbering(lambda m: (n + 1, n + m)):
+    def ask_a(a) -> tuple[int, int]:
+        n = len(a)
+        with deferred_numbering(lambda b: (n + 1, n + len(b))):
             docs["b"] = html("b").render()
         return 1, n + len(docs["b"].pages)
 
@@ -316,6 +317,48 @@ def test_deferred_numbering_nests():
         for key, d in docs.items()
     }
     assert folios == {"a": ["1/4", "2/4"], "b": ["3/4", "4/4"]}
+
+
+def test_deferred_numbering_replaces_texts_in_place():
+    """Folios printed in the body (sommaire, lists) are laid out as placeholders and get their
+    text after pagination: right-aligned in their fixed-width box, nothing else moves."""
+    from weasyprint import HTML
+    from weasyprint.formatting_structure import boxes
+
+    from reports.pdf import Numbers, TextReplaceError, deferred_numbering
+
+    css = ".n { display: block; width: 12mm; text-align: right; } #c { break-before: page }"
+    body = (
+        '<p id="a">Alpha<span class="n" data-page="0">0</span></p>'
+        '<p id="c">Gamma<span class="n" data-page="0">0</span></p>'
+    )
+
+    def render(texts):
+        seen = {}
+
+        def ask(doc):
+            seen["pages"], seen["anchors"] = len(doc), doc.anchors()
+            return Numbers(5, 0, texts)
+
+        with deferred_numbering(ask):
+            document = HTML(string=f"<style>{css}</style>{body}").render()
+        found = [
+            (i, b.text, round(b.position_x + b.width, 2))
+            for i, p in enumerate(document.pages)
+            for b in p._page_box.descendants()
+            if isinstance(b, boxes.TextBox) and b.element.get("data-page") is not None
+        ]
+        return seen, found
+
+    seen, before = render(None)
+    assert seen == {"pages": 2, "anchors": {"a": 0, "c": 1}}
+    _, after = render(["17", "123"])
+    assert [(i, t) for i, t, _ in after] == [(0, "17"), (1, "123")]
+    assert [x for *_, x in after] == [x for *_, x in before]  # right edges kept
+    with pytest.raises(TextReplaceError):
+        render(["1"])  # not one text per [data-page] element
+    with pytest.raises(TextReplaceError):
+        render(["1", "123456789012"])  # wider than its box
 
 
 def _text_boxes(box):
