@@ -53,6 +53,7 @@ from reports.pdf import (
     TextReplaceError,
     atomic_write,
     deferred_numbering,
+    part_options,
     render_document,
     write_pdf,
 )
@@ -959,7 +960,10 @@ def build_atlas(
                 if u.rendered == (unit_key(u), u.start):
                     continue
                 cached = pdf_dir / f"{unit_key(u)}-{u.start}{suffix}.pdf"
-                if u.known == "hash" and cached.is_file():  # unchanged unit, same start
+                # an unchanged unit with the same start (the front matter and the lists also
+                # print the folios of others: reused only once every length is certain)
+                reusable = settled or u.kind not in (FRONT, LISTS)
+                if u.known == "hash" and cached.is_file() and reusable:
                     u.pdf, u.rendered = cached, (unit_key(u), u.start)
                     u.pad = u.kind != LISTS and (u.start + u.pages) % 2 == 0
                     bar.step(u.id, f"{u.pages} p. (p. {u.start}, cache)", done=True)
@@ -986,15 +990,16 @@ def build_atlas(
             futs: dict[Future, Unit] = {}
             waiting: list[Unit] = []  # units laid out in a worker, start not posted yet
             while queue or futs:
-                while queue and len(futs) < processes:
+                # one layout per core (and one more, to cover the writing): a unit that has
+                # posted its pages only waits, it does not count
+                while queue and len(futs) < processes and _busy(futs, board, slots) <= workers:
                     _layout(units)
                     u = queue.pop(0)
                     deferred = not settled or u.kind in ("chapter", ANNEXES)
-                    final = True
                     start = "any" if deferred else str(u.start)
                     pdf = pdf_dir / f"{unit_key(u)}-{start}{suffix}.pdf"
+                    board.clear(slots[u.id])
                     if deferred:
-                        board.clear(slots[u.id])
                         waiting.append(u)
                     fut = pool.submit(
                         task_render,
@@ -1002,17 +1007,15 @@ def build_atlas(
                         u.html,
                         u.start,
                         u.kind != LISTS,  # the last unit has no pad page
-                        str(pdf) if final else None,
+                        str(pdf),
                         str(paths.root),
                         extra_css,
-                        pdf_options(session, variant, u.files),
+                        part_options(pdf_options(session, variant, u.files)),
                         slots[u.id] if deferred else None,
                     )
                     futs[fut] = u
-                done: set[Future] = set()
-                while not done:
-                    _post_starts(units, waiting, board, slots, numbered)
-                    done, _pending = wait(futs, timeout=0.01, return_when=FIRST_COMPLETED)
+                _post_starts(units, waiting, board, slots, numbered)
+                done, _pending = wait(futs, timeout=0.01, return_when=FIRST_COMPLETED)
                 for fut in done:
                     u = futs.pop(fut)
                     try:
@@ -1078,6 +1081,11 @@ def _printed_numbers(text: str) -> list[str]:
     import re
 
     return re.findall(_NUMBER, text)
+
+
+def _busy(futs: dict[Future, Unit], board: Board, slots: dict[str, int]) -> int:
+    """Units being laid out (those that posted their page count only wait, or write)."""
+    return sum(1 for u in futs.values() if not board.pages[slots[u.id]])
 
 
 def _post_starts(

@@ -18,8 +18,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.layout_engine import LayoutEngine
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.transforms import Bbox
 
 from reports import figstyle as fs
 from reports.fmt import ND, fmt_number
@@ -30,7 +32,46 @@ WIDE = (6.6, 2.6)
 
 def _figure(figsize: tuple[float, float]) -> Figure:
     fs.apply_style()
-    return Figure(figsize=figsize, layout="constrained")
+    return Figure(figsize=figsize, layout=ChartLayout())
+
+
+class ChartLayout(LayoutEngine):
+    """What constrained layout does for these charts (one Axes, maybe a twin, figure legends
+    below it), measured once instead of twice: the Axes is placed so that its decorations
+    (tick labels, axis labels) and the legends fit in the figure with ``pad`` inches around.
+    Tick positions never depend on the Axes size here (fixed ``nbins``), so one measure is
+    exact. Constrained layout took a third of the drawing time of a chart."""
+
+    _adjust_compatible = False
+    _colorbar_gridspec = False
+
+    def __init__(self, pad: float = 3 / 72, gap: float = 3 / 72) -> None:
+        super().__init__()
+        self.pad, self.gap = pad, gap
+
+    def execute(self, fig: Figure) -> None:
+        renderer = fig._get_renderer()  # what matplotlib's own layout engines measure with
+        dpi = fig.dpi
+        width, height = fig.get_size_inches() * dpi
+        pad, gap = self.pad * dpi, self.gap * dpi
+        bottom = pad
+        for legend in fig.legends:  # stacked at the bottom, centred (loc "lower center")
+            box = legend.get_window_extent(renderer)
+            legend.set_loc("lower center")
+            legend.set_bbox_to_anchor((0.5, bottom / height), transform=fig.transFigure)
+            bottom += box.height + gap
+        axes = fig.axes
+        pos = axes[0].get_position().transformed(fig.transFigure)
+        tight = Bbox.union([ax.get_tightbbox(renderer, for_layout_only=True) for ax in axes])
+        x0 = pad + (pos.x0 - tight.x0)
+        x1 = width - pad - (tight.x1 - pos.x1)
+        y0 = bottom + (pos.y0 - tight.y0)
+        y1 = height - pad - (tight.y1 - pos.y1)
+        if x1 <= x0 or y1 <= y0:
+            return  # decorations larger than the figure: leave it as it is
+        box = Bbox.from_extents(x0 / width, y0 / height, x1 / width, y1 / height)
+        for ax in axes:
+            ax.set_position(box)
 
 
 def series_colors(names: Sequence[str], france_like: Sequence[str] = ()) -> list[str]:
@@ -97,27 +138,29 @@ def stacked_100(
     colors = _ordered_colors(data.shape[1]) if ordered else fs.OKABE_ITO[: data.shape[1]]
     rows = list(data.index)[::-1]  # first row on top
     y = np.arange(len(rows))
-    for r_i, row in enumerate(rows):
-        values = data.loc[row].to_numpy(dtype=float)
-        if np.isnan(values).all():
-            ax.text(1, y[r_i], ND, va="center", ha="left")
-            continue
-        left = 0.0
-        for c_i, v in enumerate(values):
-            if not np.isfinite(v) or v <= 0:
-                continue
+    values = data.loc[rows].to_numpy(dtype=float)  # rows × categories
+    shown = np.where(np.isfinite(values) & (values > 0), values, 0.0)
+    lefts = np.cumsum(shown, axis=1) - shown
+    for c_i, color in enumerate(colors):  # one call per category
+        ok = shown[:, c_i] > 0
+        if ok.any():
             ax.barh(
-                y[r_i],
-                v,
-                left=left,
+                y[ok],
+                shown[ok, c_i],
+                left=lefts[ok, c_i],
                 height=0.62,
-                color=colors[c_i],
+                color=color,
                 edgecolor="white",
                 linewidth=0.5,
             )
+    for r_i in range(len(rows)):
+        if np.isnan(values[r_i]).all():
+            ax.text(1, y[r_i], ND, va="center", ha="left")
+            continue
+        for c_i, v in enumerate(shown[r_i]):
             if v >= min_label:
                 ax.text(
-                    left + v / 2,
+                    lefts[r_i, c_i] + v / 2,
                     y[r_i],
                     fmt_number(v, decimals),
                     ha="center",
@@ -125,7 +168,6 @@ def stacked_100(
                     fontsize=fs.FONT_SIZE - 1,
                     color=_text_color(colors[c_i]),
                 )
-            left += v
     ax.set_yticks(y, [str(r) for r in rows])
     ax.set_xlim(0, 100)
     ax.xaxis.set_major_formatter(_number_formatter(0, "\u00a0%"))
@@ -169,16 +211,14 @@ def grouped_bars(
     for s_i, col in enumerate(data.columns):
         offset = (s_i - (n_ser - 1) / 2) * width * (-1 if horizontal else 1)
         vals = data[col].to_numpy(dtype=float)
-        for c_i, v in enumerate(vals):
-            p = pos[c_i] + offset
+        ok = np.isfinite(vals)
+        if ok.any():  # one call per series: a bar call costs more than its drawing
+            bar = ax.barh if horizontal else ax.bar
+            bar(pos[ok] + offset, vals[ok], width * 0.92, color=cols[s_i])
+        for p, v in zip(pos + offset, vals, strict=True):
             if not np.isfinite(v):
                 _nd_mark(ax, p, horizontal, vmax)
-                continue
-            if horizontal:
-                ax.barh(p, v, height=width * 0.92, color=cols[s_i])
-            else:
-                ax.bar(p, v, width=width * 0.92, color=cols[s_i])
-            if value_labels:
+            elif value_labels:
                 _value_label(ax, p, v, horizontal, decimals, suffix, vmax)
     labels = [str(i) for i in data.index]
     if horizontal:

@@ -33,6 +33,7 @@ from reports.pdf import (
     Paginated,
     atomic_write,
     deferred_numbering,
+    part_options,
     render_document,
     warm_up_engine,
     write_pdf,
@@ -228,11 +229,12 @@ def render_parts(
         return sum(run([PartJob(parts[0], target, options, extra)]))
     # the attachments go with the last part, the lightest (sections are split by weight with
     # the remainder first); the merged file keeps the first part's metadata
-    others = {k: v for k, v in options.items() if k != "attachments"}
+    mine = part_options(options)
+    others = {k: v for k, v in mine.items() if k != "attachments"}
     last = len(parts) - 1
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=".parts-") as tmp:
         jobs = [
-            PartJob(html, Path(tmp) / f"part-{i}.pdf", options if i == last else others, extra)
+            PartJob(html, Path(tmp) / f"part-{i}.pdf", mine if i == last else others, extra)
             for i, html in enumerate(parts)
         ]
         run(jobs)

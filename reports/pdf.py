@@ -88,6 +88,13 @@ def pdf_variant_options(
     return options
 
 
+def part_options(options: dict[str, Any]) -> dict[str, Any]:
+    """Options of a part merged by :mod:`reports.pdfmerge` (which writes a deterministic
+    identifier): no identifier of its own, whose MD5 makes WeasyPrint serialise and compress
+    every object twice (a third of the writing time)."""
+    return {**options, "pdf_identifier": False}
+
+
 def _pdf_date(text: str) -> datetime:
     try:
         return datetime.fromisoformat(text)
