@@ -1050,7 +1050,8 @@ def build_atlas(
             raise RenderError("atlas pagination did not converge")
         cache.save()
         if log:
-            log(f"merge at {time.perf_counter() - t0:.1f} s")
+            cpu = time.process_time()
+            log(f"merge at {time.perf_counter() - t0:.1f} s (this process: {cpu:.1f} s of CPU)")
         total = _merge(session, units, target, variant)
         _prune(pdf_dir, {u.pdf for u in units if u.pdf})
     if log:
