@@ -146,9 +146,8 @@ def make_url_fetcher(paths: Paths, extra_roots: Iterable[Path] = ()):
     """A WeasyPrint URL fetcher limited to ``file:`` URLs under the project's allowed dirs."""
     from weasyprint.urls import URLFetcher
 
-    roots = [
-        p.resolve() for p in (paths.templates, paths.styles, paths.data, paths.cache, *extra_roots)
-    ]
+    allowed = (paths.templates, paths.styles, paths.data, paths.cache, paths.figures_cache)
+    roots = [p.resolve() for p in (*allowed, *extra_roots)]  # figures/ may be a link
 
     class ProjectFetcher(URLFetcher):
         def fetch(self, url: str, headers=None):
@@ -416,6 +415,12 @@ def render_document(
         logger.removeHandler(handler)
     if strict and handler.messages:
         raise RenderError("WeasyPrint reported problems: " + "; ".join(handler.messages[:5]))
+    missing = [m for m in handler.messages if m.startswith("Failed to load")]
+    if missing:  # a figure left out of the page would go unnoticed
+        raise RenderError(
+            f"{len(missing)} figure(s) or resource(s) could not be loaded: {missing[0]}",
+            hint="check ATLAS_CACHE, or delete the figure cache to draw the figures again",
+        )
     return doc
 
 

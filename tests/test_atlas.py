@@ -23,8 +23,18 @@ def session() -> Session:
 
 @pytest.fixture(scope="session")
 def atlas_pdf(session: Session, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The atlas built with no page count nor unit PDF known (as for a new edition): every
+    unit is laid out once, the sommaire and the annex lists with guessed folios, told the
+    right ones after pagination. Figures come from the usual cache."""
     out = tmp_path_factory.mktemp("atlas") / "atlas.pdf"
-    build_atlas(session, out, progress=False)
+    cache = tmp_path_factory.mktemp("cache")
+    figures = session.paths.figures_cache
+    figures.mkdir(parents=True, exist_ok=True)
+    (cache / figures.name).symlink_to(figures.resolve(), target_is_directory=True)
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("ATLAS_CACHE", str(cache))
+        report = build_atlas(session, out, progress=False)
+    assert report.renders == len(report.units)  # no unit laid out twice
     return out
 
 
@@ -74,6 +84,27 @@ def test_toc_pages_match_printed_folios(session: Session, page_texts: list[str])
         assert name in printed, f"{name}: title not on page {page}"
         assert _folio(printed) == page, f"{name}: folio {_folio(printed)} != sommaire {page}"
         assert page % 2 == 1, f"{name} does not open on a recto page"
+
+
+def test_annex_list_folios(page_texts: list[str]) -> None:
+    """Every map of the "Liste des cartes" is on the page it lists (the three columns of a
+    list page are cut on runs of spaces)."""
+    start = next(i for i, p in enumerate(page_texts) if "Liste des cartes" in p[:400])
+    end = next(i for i, p in enumerate(page_texts) if "Liste des graphiques" in p[:400])
+    checked = 0
+    for page in page_texts[start:end]:
+        for line in page.splitlines():
+            cells = re.split(r"\s{2,}", line.strip())
+            for cell, nxt in zip(cells, cells[1:], strict=False):
+                m = re.match(r"(M\d{2}[a-z]?) ", cell)
+                if m and nxt.isdigit():
+                    folio = int(nxt)
+                    assert folio > 0, f"{m.group(1)}: no folio"
+                    assert re.search(rf"\b{m.group(1)}\b", page_texts[folio - 1]), (
+                        f"{m.group(1)} listed on page {folio}, not found there"
+                    )
+                    checked += 1
+    assert checked > 200
 
 
 def test_outline(session: Session, atlas_pdf: Path) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import io
 import re
 import subprocess
 from contextlib import nullcontext
@@ -431,12 +430,17 @@ def test_url_fetcher_refuses_outside_files(tmp_path):
             fetcher.fetch(url)
     with pytest.raises(RenderError, match="refused"):
         render_document(HOSTILE_HTML, paths, strict=True)
-    document = render_document(HOSTILE_HTML, paths)
-    pdf = document.write_pdf()
-    reader = PdfReader(io.BytesIO(pdf))
-    assert reader.attachments == {}
-    assert not resolve(reader.pages[0]["/Resources"]).get("/XObject")
-    assert b"root:" not in pdf
+    with pytest.raises(RenderError, match="could not be loaded.*refused"):
+        render_document(HOSTILE_HTML, paths)  # no page goes out without one of its images
+
+
+def test_missing_figure_is_an_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("ATLAS_CACHE", str(tmp_path))
+    paths = Paths()
+    html = f'<img src="{(paths.figures_cache / "ab" / "gone.png").as_uri()}" alt="carte">'
+    with pytest.raises(RenderError, match="gone.png") as error:
+        render_document(html, paths)
+    assert "ATLAS_CACHE" in str(error.value)
 
 
 def test_hostile_value_is_text(tmp_path):
