@@ -1052,6 +1052,7 @@ def build_atlas(
         if log:
             cpu = time.process_time()
             log(f"merge at {time.perf_counter() - t0:.1f} s (this process: {cpu:.1f} s of CPU)")
+        pool.shutdown(wait=False)  # the workers exit while the units are merged
         total = _merge(session, units, target, variant)
         _prune(pdf_dir, {u.pdf for u in units if u.pdf})
     if log:
