@@ -8,7 +8,7 @@ Design (speed is part of it):
   sections, i.e. exactly the fiche of that région), the annexes (sources, definitions,
   methodology) and the annex lists (maps, charts and tables with their folios) + back cover.
 * Units are built (HTML) and rendered (PDF) in parallel worker processes
-  (``ProcessPoolExecutor``, one per core, plus one: see below); figures come from the
+  (``ProcessPoolExecutor``, one per core, plus three: see below); figures come from the
   content-hash cache of :mod:`reports.assets`, so unchanged maps and charts are never redrawn.
 * Page counts (and the page of every anchor) do not depend on a unit's first folio, so they
   are cached by a hash of the unit's HTML (``cache/atlas/pages.json``): a warm build knows
@@ -17,9 +17,11 @@ Design (speed is part of it):
 * A cold build lays the chapters and the annexes out in order without knowing where they
   start: once paginated, a unit posts its page count on a shared-memory :class:`Board` and
   waits for its first folio, posted as soon as every earlier unit's length is known; so no
-  unit is laid out twice. The annexes, laid out early, wait in the extra process without
-  taking a core. The front matter and the annex lists print the folios of everything: they
-  are laid out first to learn their own pages, and written in a last pass.
+  unit is laid out twice. The front matter and the annex lists print the folios of
+  everything: they are laid out early with guessed folios (in fixed-width boxes) and, once
+  every unit is paginated, given the right ones in place (:class:`reports.pdf.Numbers`).
+  These two and the annexes, laid out early, wait in the extra processes without taking a
+  core.
 * Every chapter opens on a recto page: each chapter HTML ends with a "Notes" page which is
   dropped after layout when the next unit would start on a recto anyway.
 * The unit PDFs are merged with pikepdf (:mod:`reports.pdfmerge`); WeasyPrint's bookmarks
