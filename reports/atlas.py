@@ -59,6 +59,7 @@ from reports.pdf import (
     render_document,
     write_pdf,
 )
+from reports.pdfmerge import cross_link
 from reports.tables import Row, TableCtx
 from reports.territories import FRANCE, Territory
 
@@ -725,6 +726,9 @@ def _plan(session: Session, units: list[Unit], figs: dict[str, dict[str, Any]]) 
         idx = unit.anchors.get(anchor)
         return None if idx is None else unit.start + idx
 
+    def item(unit: Unit, f: dict[str, Any]) -> dict[str, Any]:  # a line of an annex list
+        return dict(f, page=folio(unit, f["anchor"]) or 0, href=cross_link(f["anchor"]))
+
     entries: list[dict[str, Any]] = []
     front = by_id[FRONT]
     for anchor, title in (("avant-propos", "Avant-propos"), ("mode-emploi", "Mode d'emploi")):
@@ -764,15 +768,13 @@ def _plan(session: Session, units: list[Unit], figs: dict[str, dict[str, Any]]) 
         if u.kind != "chapter":
             continue
         info = figs[u.id]
-        m = [
-            dict(f, page=folio(u, f["anchor"]) or 0) for f in info["figures"] if f["kind"] == "map"
-        ]
-        c = [
-            dict(f, page=folio(u, f["anchor"]) or 0) for f in info["figures"] if f["kind"] != "map"
-        ]
-        t = [dict(f, page=folio(u, f["anchor"]) or 0) for f in info["tables"]]
+        m = [item(u, f) for f in info["figures"] if f["kind"] == "map"]
+        c = [item(u, f) for f in info["figures"] if f["kind"] != "map"]
+        t = [item(u, f) for f in info["tables"]]
         maps.append({"chapter": info["chapter"], "items": m})
         charts.append({"chapter": info["chapter"], "items": c + t})
+    for e in entries:  # the sommaire links to every entry (resolved when units are merged)
+        e["href"] = cross_link(e["anchor"])
     return Plan(entries, maps, charts, **_static_plan(session))
 
 

@@ -6,6 +6,10 @@ What a plain page concatenation would lose is rebuilt:
 
 * the **outline**: every unit's bookmarks, in order, pointing to the copied pages;
 * the **named destinations** of internal links (anchor names are unique across units);
+* **links from one unit to another** (the sommaire, the annex lists): WeasyPrint drops a link
+  to an anchor that is not in the document it lays out, so such links are written as
+  ``unit:<anchor>`` URIs (:func:`cross_link`) and turned here into links to the named
+  destination ``<anchor>`` of the merged document;
 * the **logical structure** (tags): one ``/Document`` element whose children are the units'
   top elements, renamed ``/Part``; the units' parent trees concatenated, each unit's keys
   shifted past the previous unit's, and the pages' ``/StructParents`` (and annotations'
@@ -26,6 +30,14 @@ from pathlib import Path
 from typing import Any
 
 from reports.errors import RenderError
+
+#: scheme of a link to an anchor of another unit (see :func:`cross_link`)
+CROSS_LINK = "unit:"
+
+
+def cross_link(anchor: str) -> str:
+    """``href`` of a link to ``anchor`` in another unit of the merged document."""
+    return f"{CROSS_LINK}{anchor}"
 
 
 def merge_pdfs(
@@ -76,6 +88,7 @@ def _merge(
 
     _merge_outlines(out, units, continued)
     _merge_name_tree(out, units, "/Dests")
+    _resolve_cross_links(out)
     _merge_name_tree(out, units, "/EmbeddedFiles", associated=tagged)
     first = units[0][0]
     out.docinfo = out.make_indirect(_copy(out, first.docinfo))
@@ -171,6 +184,37 @@ def _merge_name_tree(
     if associated:  # PDF/A-3: every embedded file is an associated file of the document
         out.Root.AF = pikepdf.Array(entries[name] for name in sorted(entries))
     return len(entries)
+
+
+def _resolve_cross_links(out: Any) -> int:
+    """``unit:<anchor>`` URI links → links to the named destination ``<anchor>`` (an
+    unknown anchor is an error: a template links to an id that no unit has)."""
+    import pikepdf
+
+    names: set[str] = set()
+    if "/Names" in out.Root and "/Dests" in out.Root.Names:
+        names = {str(name) for name in pikepdf.NameTree(out.Root.Names.Dests)}
+    count = 0
+    for number, page in enumerate(out.pages, start=1):
+        for annot in page.obj.get("/Annots", []):
+            action = annot.get("/A")
+            if action is None or action.get("/S") != pikepdf.Name.URI:
+                continue
+            uri = str(action.URI)
+            if not uri.startswith(CROSS_LINK):
+                continue
+            anchor = uri[len(CROSS_LINK) :]
+            if anchor not in names:
+                raise RenderError(
+                    f"page {number}: link to #{anchor}, an anchor that no unit has",
+                    hint="check the id the template links to",
+                )
+            del annot["/A"]
+            annot.Dest = pikepdf.String(anchor)
+            if "/Contents" in annot:  # what WeasyPrint writes for an internal link
+                annot.Contents = pikepdf.String(anchor)
+            count += 1
+    return count
 
 
 def _merge_structure(out: Any, units: list[tuple[Any, int]]) -> int:

@@ -107,6 +107,49 @@ def test_annex_list_folios(page_texts: list[str]) -> None:
     assert checked > 200
 
 
+def _links(atlas_pdf: Path) -> list[tuple[int, str, int]]:
+    """(page, destination name, target page) of every link annotation, pages from 1; a
+    link whose destination is not a name of the document fails the test."""
+    import pikepdf
+
+    with pikepdf.open(atlas_pdf) as pdf:
+        names = dict(pikepdf.NameTree(pdf.Root.Names.Dests).items())
+        index = {page.obj.objgen: i + 1 for i, page in enumerate(pdf.pages)}
+        out = []
+        for number, page in enumerate(pdf.pages, start=1):
+            for annot in page.obj.get("/Annots", []):
+                if annot.get("/Subtype") != pikepdf.Name.Link:
+                    continue
+                assert "/Dest" in annot, f"page {number}: link without destination {annot}"
+                name = str(annot.Dest)
+                assert name in names, f"page {number}: link to unknown anchor {name!r}"
+                out.append((number, name, index[names[name][0].objgen]))
+        return out
+
+
+def test_sommaire_and_lists_link_to_their_pages(atlas_pdf: Path, page_texts: list[str]) -> None:
+    """The sommaire and the annex lists link to other units (resolved when the units are
+    merged): every sommaire line leads to the page whose folio it prints, every listed
+    figure or table to a page that shows it."""
+    links = _links(atlas_pdf)
+    toc_pages = [i + 1 for i, p in enumerate(page_texts[:6]) if "Sommaire" in p[:300]]
+    printed = [
+        int(m.group(1))
+        for n in toc_pages
+        for ln in page_texts[n - 1].splitlines()
+        if "Édition" not in ln and (m := re.search(r"\S\s+(\d{1,3})\s*$", ln))
+    ]
+    targets = [target for page, _, target in links if page in toc_pages]
+    assert len(targets) == len(printed) > 40
+    assert targets == printed
+    start = next(i for i, p in enumerate(page_texts) if "Liste des cartes" in p[:400]) + 1
+    listed = [(name, target) for page, name, target in links if page >= start]
+    assert len({name for name, _ in listed}) > 400
+    for name, target in listed:
+        item = name.rsplit("-", 1)[1]
+        assert re.search(rf"\b{item}\b", page_texts[target - 1]), f"{name} not on p. {target}"
+
+
 def test_outline(session: Session, atlas_pdf: Path) -> None:
     from pypdf import PdfReader
 
