@@ -15,6 +15,8 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -r requirements.lock
 	$(BIN)/pip install -q --no-deps -e .
+	# bytecode written once (PYTHONDONTWRITEBYTECODE may be set): every `atlas` run imports it
+	$(BIN)/python -m compileall -q reports
 	touch $@
 
 # System packages (PDF tools for tests, Chromium for browser tests, Pango for WeasyPrint).
