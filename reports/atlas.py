@@ -38,6 +38,7 @@ import os
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,6 +57,7 @@ from reports.pdf import (
     atomic_write,
     deferred_numbering,
     part_options,
+    preload_engine,
     render_document,
     write_pdf,
 )
@@ -904,23 +906,29 @@ def build_atlas(
     with (
         resolution(dpi),  # the cover map is drawn here
         Progress(units, progress) as bar,
-        ProcessPoolExecutor(processes, initializer=_init_worker, initargs=initargs) as pool,
+        ExitStack() as stack,
     ):
-        # 1. chapter HTML (figures drawn or fetched from the cache) in parallel
+        # 1. chapter HTML (figures drawn or fetched from the cache) in parallel, one process
+        # per core (drawing is CPU-bound; only these import the drawing stack)
         pending = [u for u in units if u.kind == "chapter"]
         by_id = {u.id: u for u in units}
         html_futs: set[Future] = set()
-        while pending or html_futs:
-            while pending and len(html_futs) < workers:  # one per core: drawing is CPU-bound
-                html_futs.add(pool.submit(task_chapter_html, pending.pop(0).id, dpi, attach))
-            done_html, html_futs = wait(html_futs, return_when=FIRST_COMPLETED)
-            for fut in done_html:
-                uid, text, info, files = fut.result()
-                u = by_id[uid]
-                u.html, u.key, figs[uid] = text, _hash(text, css), info
-                u.files, u.files_key = files, _files_key(files)
-                cache.lookup(u)
-                bar.step(uid, "HTML prêt")
+        with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=initargs) as html_pool:
+            while pending or html_futs:
+                while pending and len(html_futs) < workers:
+                    html_futs.add(
+                        html_pool.submit(task_chapter_html, pending.pop(0).id, dpi, attach)
+                    )
+                if not html:  # meanwhile, WeasyPrint is imported once for all layout processes
+                    preload_engine()
+                done_html, html_futs = wait(html_futs, return_when=FIRST_COMPLETED)
+                for fut in done_html:
+                    uid, text, info, files = fut.result()
+                    u = by_id[uid]
+                    u.html, u.key, figs[uid] = text, _hash(text, css), info
+                    u.files, u.files_key = files, _files_key(files)
+                    cache.lookup(u)
+                    bar.step(uid, "HTML prêt")
         if log:
             log(f"chapter HTML ready at {time.perf_counter() - t0:.1f} s")
         if html:
@@ -930,7 +938,12 @@ def build_atlas(
                 bar.step(u.id, "écrit", done=True)
             return AtlasReport(target, 0, time.perf_counter() - t0, 0, 0, units)
 
-        # 2. lay out / render until every offset is right
+        # 2. lay out / render until every offset is right, in processes forked now (they
+        # share the WeasyPrint modules loaded above)
+        pool = stack.enter_context(
+            ProcessPoolExecutor(processes, initializer=_init_worker, initargs=initargs)
+        )
+
         def unit_key(u: Unit) -> str:  # what shapes a unit PDF, except its start
             return _hash(u.html, f"{css}{suffix}{u.files_key}")
 

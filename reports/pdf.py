@@ -197,6 +197,8 @@ def install_png_passthrough() -> None:
     from weasyprint.images import RasterImage
 
     original = RasterImage._get_png_data
+    if getattr(original, "passthrough", False):
+        return  # installed already (wrapping it again would chain the wrappers)
 
     def get_png_data(pillow_image):
         fp = getattr(pillow_image, "fp", None)
@@ -210,6 +212,7 @@ def install_png_passthrough() -> None:
                 return idat
         return original(pillow_image)
 
+    get_png_data.passthrough = True  # type: ignore[attr-defined]
     RasterImage._get_png_data = staticmethod(get_png_data)
 
 
