@@ -443,6 +443,19 @@ def test_missing_figure_is_an_error(tmp_path, monkeypatch):
     assert "ATLAS_CACHE" in str(error.value)
 
 
+def test_png_passthrough_installed_once():
+    """Every render installs the PNG passthrough: it must not wrap itself again (a long-lived
+    preview server would chain one wrapper per render, down to a RecursionError)."""
+    from weasyprint.images import RasterImage
+
+    from reports.pdf import install_png_passthrough
+
+    install_png_passthrough()
+    first = RasterImage._get_png_data
+    install_png_passthrough()
+    assert RasterImage._get_png_data is first
+
+
 def test_hostile_value_is_text(tmp_path):
     src = Paths().data
     data = tmp_path / "data"
