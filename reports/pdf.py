@@ -214,6 +214,26 @@ def install_png_passthrough() -> None:
 
     get_png_data.passthrough = True  # type: ignore[attr-defined]
     RasterImage._get_png_data = staticmethod(get_png_data)
+    _install_content_image_ids()
+
+
+def _install_content_image_ids() -> None:
+    """Name every raster image of a PDF by its content, not by its URL: WeasyPrint names
+    image objects by the MD5 of their URL, so the bytes of a PDF depended on where the
+    project and the figure cache are (two clones built different files from the same data)."""
+    from weasyprint.images import RasterImage
+
+    original = RasterImage.__init__
+    if getattr(original, "by_content", False):
+        return
+
+    def init(self, pillow_image, image_id, image_data, *args, **kwargs):
+        h = hashlib.md5(image_data or image_id.encode(), usedforsecurity=False)
+        h.update(repr((args[2:3], kwargs.get("orientation"))).encode())  # orientation
+        original(self, pillow_image, h.hexdigest(), image_data, *args, **kwargs)
+
+    init.by_content = True  # type: ignore[attr-defined]
+    RasterImage.__init__ = init
 
 
 class Numbers(NamedTuple):

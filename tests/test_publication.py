@@ -398,6 +398,21 @@ def test_double_build_byte_identical(session, doc, html, out):
     assert len(digests) == 1
 
 
+def test_pdf_bytes_do_not_depend_on_the_cache_location(session, html, tmp_path, monkeypatch):
+    """Two clones, or two figure caches, give the same PDF: images are named by content."""
+    figure = session.paths.root / re.search(r'src="([^"]+\.png)"', html).group(1)
+    digests = set()
+    for cache in (tmp_path / "a", tmp_path / "b" / "longer" / "cache"):
+        copy = cache / "figures" / figure.parent.name / figure.name
+        copy.parent.mkdir(parents=True)
+        copy.write_bytes(figure.read_bytes())
+        monkeypatch.setenv("ATLAS_CACHE", str(cache))
+        page = f'<html lang="fr"><title>t</title><img src="{copy.as_uri()}" alt="carte"></html>'
+        pdf = render_document(page, Paths()).write_pdf(pdf_identifier=False)
+        digests.add(hashlib.sha256(pdf).hexdigest())
+    assert len(digests) == 1
+
+
 def test_cache_key_covers_variant_and_print(session, html):
     keys = {
         pdf_cache_key(session, html, pdf_options(session, "tagged")),
