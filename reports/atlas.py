@@ -7,9 +7,11 @@ Design (speed is part of it):
   regional chapters (each one is :func:`reports.context.build_chapter` with the *fiche*
   sections, i.e. exactly the fiche of that région), the annexes (sources, definitions,
   methodology) and the annex lists (maps, charts and tables with their folios) + back cover.
-* Units are built (HTML) and rendered (PDF) in parallel worker processes
-  (``ProcessPoolExecutor``, one per core, plus three: see below); figures come from the
-  content-hash cache of :mod:`reports.assets`, so unchanged maps and charts are never redrawn.
+* Chapters are built (HTML, figures drawn) in one worker process per core, then units are
+  rendered (PDF) in parallel worker processes (``ProcessPoolExecutor``, one per core, plus
+  three: see below); figures come from the content-hash cache of :mod:`reports.assets`, so
+  unchanged maps and charts are never redrawn, and a chapter's HTML is kept by a digest of
+  everything it is made from (:func:`html_key`), so an unchanged chapter is not built again.
 * Page counts (and the page of every anchor) do not depend on a unit's first folio, so they
   are cached by a hash of the unit's HTML (``cache/atlas/pages.json``): a warm build knows
   every start up front and renders each unit once, its folios set after pagination
@@ -35,13 +37,16 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import pickle
+import re
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from contextlib import ExitStack
+from contextlib import ExitStack, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlparse
 
 from reports import __version__
 from reports.assets import DEFAULT_DPI, resolution
@@ -608,6 +613,66 @@ def task_render(
     )
 
 
+# --- chapter HTML cache -----------------------------------------------------------------------
+#: libraries whose version can change a chapter's HTML (number formatting, figure keys)
+_HTML_LIBRARIES = ("jinja2", "pandas", "numpy", "matplotlib", "geopandas", "shapely", "pyproj")
+_IMG_SRC = re.compile(r'<img\b[^>]*?\bsrc="([^"]+)"', re.IGNORECASE)
+
+
+def html_key(paths: Paths, dpi: int, attach: bool) -> str:
+    """Digest of everything a chapter's HTML is made from: the derived data, layouts.yaml, the
+    templates, the code of the package and the versions of the libraries that format numbers
+    or draw figures (a figure's file name is a digest of its inputs)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    h = hashlib.sha256(f"{__version__}|{dpi}|{attach}".encode())
+    for name in _HTML_LIBRARIES:
+        try:
+            h.update(f"|{name}={version(name)}".encode())
+        except PackageNotFoundError:
+            h.update(f"|{name}=-".encode())
+    package = Path(__file__).resolve().parent
+    for root in (paths.data, paths.templates, package):
+        for f in sorted(root.rglob("*")):
+            if f.is_file() and "__pycache__" not in f.parts:
+                h.update(f"\n{f.relative_to(root)}\n".encode())
+                h.update(f.read_bytes())
+    h.update(paths.layouts.read_bytes())
+    return h.hexdigest()[:32]
+
+
+def _cached_html(directory: Path, key: str, unit_id: str, paths: Paths) -> tuple | None:
+    """A chapter's (id, HTML, figure list, CSV files) kept for ``key``, if every image it
+    shows is still there (a cleared figure cache makes the chapter build again)."""
+    try:
+        result = pickle.loads((directory / f"{key}-{unit_id}.pickle").read_bytes())
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        return None
+    for src in _IMG_SRC.findall(result[1]):
+        url = urlparse(src)
+        if url.scheme == "data":
+            continue
+        path = Path(unquote(url.path)) if url.scheme == "file" else paths.root / src
+        if not path.is_file():
+            return None
+    return result
+
+
+def _keep_html(directory: Path, key: str, result: tuple) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{key}-{result[0]}.pickle"
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+    tmp.replace(path)
+
+
+def _prune_html(directory: Path, key: str) -> None:
+    """Drop the chapters kept for other keys (older data, templates or code)."""
+    for f in directory.glob("*.pickle"):
+        if not f.name.startswith(f"{key}-"):
+            f.unlink(missing_ok=True)
+
+
 # --- page-count cache -------------------------------------------------------------------------
 class PageCache:
     """Content hash → (pages, anchors); unit id → last (pages, anchors) as a guess."""
@@ -707,6 +772,7 @@ class AtlasReport:
     passes: int
     renders: int
     units: list[Unit]
+    chapters_built: int = 0  # chapter HTML built (the others came from the cache)
 
 
 def _layout(units: list[Unit]) -> None:
@@ -910,10 +976,32 @@ def build_atlas(
     ):
         # 1. chapter HTML (figures drawn or fetched from the cache) in parallel, one process
         # per core (drawing is CPU-bound; only these import the drawing stack)
-        pending = [u for u in units if u.kind == "chapter"]
         by_id = {u.id: u for u in units}
+        html_dir, hkey = paths.cache / "atlas" / "html", html_key(paths, dpi, attach)
+
+        def chapter_ready(result: tuple, state: str = "HTML prêt") -> None:
+            uid, text, info, files = result
+            u = by_id[uid]
+            u.html, u.key, figs[uid] = text, _hash(text, css), info
+            u.files, u.files_key = files, _files_key(files)
+            cache.lookup(u)
+            bar.step(uid, state)
+
+        pending = []
+        for u in units:
+            if u.kind == "chapter":
+                kept = _cached_html(html_dir, hkey, u.id, paths)
+                if kept is None:
+                    pending.append(u)
+                else:
+                    chapter_ready(kept, "HTML (cache)")
+        built = len(pending)
         html_futs: set[Future] = set()
-        with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=initargs) as html_pool:
+        with (
+            ProcessPoolExecutor(workers, initializer=_init_worker, initargs=initargs)
+            if pending
+            else nullcontext()
+        ) as html_pool:
             while pending or html_futs:
                 while pending and len(html_futs) < workers:
                     html_futs.add(
@@ -923,12 +1011,12 @@ def build_atlas(
                     preload_engine()
                 done_html, html_futs = wait(html_futs, return_when=FIRST_COMPLETED)
                 for fut in done_html:
-                    uid, text, info, files = fut.result()
-                    u = by_id[uid]
-                    u.html, u.key, figs[uid] = text, _hash(text, css), info
-                    u.files, u.files_key = files, _files_key(files)
-                    cache.lookup(u)
-                    bar.step(uid, "HTML prêt")
+                    result = fut.result()
+                    _keep_html(html_dir, hkey, result)
+                    chapter_ready(result)
+        _prune_html(html_dir, hkey)
+        if not html:
+            preload_engine()  # (if no chapter was built) before the layout processes fork
         if log:
             log(f"chapter HTML ready at {time.perf_counter() - t0:.1f} s")
         if html:
@@ -936,7 +1024,7 @@ def build_atlas(
             atomic_write(target, lambda tmp: tmp.write_text(text, encoding="utf-8"))
             for u in units:
                 bar.step(u.id, "écrit", done=True)
-            return AtlasReport(target, 0, time.perf_counter() - t0, 0, 0, units)
+            return AtlasReport(target, 0, time.perf_counter() - t0, 0, 0, units, built)
 
         # 2. lay out / render until every offset is right, in processes forked now (they
         # share the WeasyPrint modules loaded above)
@@ -1075,7 +1163,7 @@ def build_atlas(
     if log:
         log(f"{passes} passes, {renders} renders; render seconds by unit:")
         log("  " + ", ".join(f"{u.id} {u.seconds:.1f}" for u in units if u.seconds))
-    return AtlasReport(target, total, time.perf_counter() - t0, passes, renders, units)
+    return AtlasReport(target, total, time.perf_counter() - t0, passes, renders, units, built)
 
 
 def _prune(pdf_dir: Path, keep: set[Path]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -34,7 +35,11 @@ def atlas_pdf(session: Session, tmp_path_factory: pytest.TempPathFactory) -> Pat
     with pytest.MonkeyPatch.context() as env:
         env.setenv("ATLAS_CACHE", str(cache))
         report = build_atlas(session, out, progress=False)
-    assert report.renders == len(report.units)  # no unit laid out twice
+        assert report.renders == len(report.units)  # no unit laid out twice
+        assert report.chapters_built == 19
+        again = build_atlas(session, out.with_name("again.pdf"), progress=False)
+    assert again.chapters_built == again.renders == 0  # HTML, pages and PDFs all cached
+    assert out.with_name("again.pdf").read_bytes() == out.read_bytes()
     return out
 
 
@@ -68,6 +73,44 @@ def _toc(page_texts: list[str]) -> dict[str, int]:
             if m and not m.group(1).isdigit():
                 entries.setdefault(m.group(1).strip(" ."), int(m.group(2)))
     return entries
+
+
+def test_chapter_html_key_covers_data_templates_and_layouts(tmp_path: Path) -> None:
+    """A kept chapter HTML is used only while nothing it is made from has changed."""
+    from reports.atlas import html_key
+    from reports.paths import Paths
+
+    src = Paths()
+    shutil.copytree(src.templates, tmp_path / "templates")
+    shutil.copy(src.layouts, tmp_path / "layouts.yaml")
+    (tmp_path / "data").mkdir()
+    shutil.copy(src.data / "territories.csv", tmp_path / "data" / "territories.csv")
+    paths = Paths(root=tmp_path)
+    keys = {html_key(paths, 200, True)}
+    assert html_key(paths, 200, True) in keys  # stable
+    keys.add(html_key(paths, 300, True))
+    keys.add(html_key(paths, 200, False))
+    for f in ("data/territories.csv", "templates/fiche.html", "layouts.yaml"):
+        with (tmp_path / f).open("a", encoding="utf-8") as out:
+            out.write("\n")
+        keys.add(html_key(paths, 200, True))
+    assert len(keys) == 6
+
+
+def test_kept_chapter_with_a_missing_figure_is_built_again(tmp_path: Path) -> None:
+    from reports.atlas import _cached_html, _keep_html
+    from reports.paths import Paths
+
+    paths = Paths(root=tmp_path)
+    figure = tmp_path / "cache" / "figures" / "ab" / "abc.png"
+    figure.parent.mkdir(parents=True)
+    figure.write_bytes(b"png")
+    html = '<p><img class="map" src="cache/figures/ab/abc.png" alt="carte"></p>'
+    _keep_html(tmp_path / "html", "k", ("84", html, {}, ()))
+    assert _cached_html(tmp_path / "html", "k", "84", paths) == ("84", html, {}, ())
+    assert _cached_html(tmp_path / "html", "other", "84", paths) is None
+    figure.unlink()
+    assert _cached_html(tmp_path / "html", "k", "84", paths) is None
 
 
 def test_page_budget(page_texts: list[str]) -> None:
