@@ -659,11 +659,8 @@ def _cached_html(directory: Path, key: str, unit_id: str, paths: Paths) -> tuple
 
 
 def _keep_html(directory: Path, key: str, result: tuple) -> None:
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"{key}-{result[0]}.pickle"
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
-    tmp.replace(path)
+    data = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+    atomic_write(directory / f"{key}-{result[0]}.pickle", lambda tmp: tmp.write_bytes(data))
 
 
 def _prune_html(directory: Path, key: str) -> None:

@@ -310,10 +310,10 @@ class Composer:
 
         from weasyprint import HTML
 
-        from reports.pdf import _Collect, install_png_passthrough, make_url_fetcher
+        from reports.pdf import _Collect, install_engine_patches, make_url_fetcher
 
         _install_capture()
-        install_png_passthrough()
+        install_engine_patches()
         t0 = time.perf_counter()
         handler = _Collect()
         logger = logging.getLogger("weasyprint")

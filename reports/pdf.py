@@ -214,7 +214,6 @@ def install_png_passthrough() -> None:
 
     get_png_data.passthrough = True  # type: ignore[attr-defined]
     RasterImage._get_png_data = staticmethod(get_png_data)
-    _install_content_image_ids()
 
 
 def _install_content_image_ids() -> None:
@@ -227,13 +226,22 @@ def _install_content_image_ids() -> None:
     if getattr(original, "by_content", False):
         return
 
-    def init(self, pillow_image, image_id, image_data, *args, **kwargs):
+    def init(self, pillow_image, image_id, image_data, filename=None, cache=None,
+             orientation="none", *args, **kwargs):  # fmt: skip
         h = hashlib.md5(image_data or image_id.encode(), usedforsecurity=False)
-        h.update(repr((args[2:3], kwargs.get("orientation"))).encode())  # orientation
-        original(self, pillow_image, h.hexdigest(), image_data, *args, **kwargs)
+        h.update(str(orientation).encode())  # the same file turned is another image
+        original(self, pillow_image, h.hexdigest(), image_data, filename, cache, orientation,
+                 *args, **kwargs)  # fmt: skip
 
     init.by_content = True  # type: ignore[attr-defined]
     RasterImage.__init__ = init
+
+
+def install_engine_patches() -> None:
+    """What every WeasyPrint render here relies on (each installed once per process): PNG
+    figures embedded as they are, images named by their content."""
+    install_png_passthrough()
+    _install_content_image_ids()
 
 
 class Numbers(NamedTuple):
@@ -394,7 +402,7 @@ def preload_engine() -> None:
     import weasyprint  # noqa: F401
     import weasyprint.text.fonts  # noqa: F401
 
-    install_png_passthrough()
+    install_engine_patches()
 
 
 WARM_UP_HTML = """<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>-</title>
@@ -423,7 +431,7 @@ def render_document(
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
 
-    install_png_passthrough()
+    install_engine_patches()
     fonts = FontConfiguration()
     fetcher = make_url_fetcher(paths)
     css = [CSS(filename=str(s), font_config=fonts, url_fetcher=fetcher) for s in stylesheets]
