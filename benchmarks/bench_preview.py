@@ -35,7 +35,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from reports.paths import PROJECT_ROOT  # noqa: E402
-from reports.preview import Preview, PreviewPaths, ServerThread  # noqa: E402
+from reports.preview.server import Preview, PreviewPaths, ServerThread  # noqa: E402
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -65,9 +65,9 @@ def summary(label: str, values: list[float]) -> None:
 
 
 async def server_side(slug: str, runs: int) -> None:
-    """Layout of one fiche: whole document vs section by section (reports.incremental)."""
-    from reports.incremental import Composer
-    from reports.pdf import render_document
+    """Layout of one fiche: whole document vs section by section (reports.preview.incremental)."""
+    from reports.preview.incremental import Composer
+    from reports.render.pdf import render_document
 
     preview = Preview(PreviewPaths())
     try:
@@ -310,7 +310,7 @@ def pagedjs_compare(polyfill: Path) -> None:
     rows = []
     with ServerThread(PreviewPaths()) as srv, sync_playwright() as pw:
         browser = launch(pw)
-        from reports.build import Session
+        from reports.documents.fiche import Session
 
         for territory in Session.open().all_territories():
             slug = territory.slug

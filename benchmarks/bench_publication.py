@@ -25,8 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from reports.attachments import document_csvs  # noqa: E402
-from reports.build import (  # noqa: E402
+from reports.documents.fiche import (  # noqa: E402
     Session,
     fiche_doc,
     html_to_pdf,
@@ -34,6 +33,7 @@ from reports.build import (  # noqa: E402
     print_stylesheets,
     render_html,
 )
+from reports.render.attachments import document_csvs  # noqa: E402
 
 # name → (PDF variant, attachments, print)
 CASES = {

@@ -66,7 +66,7 @@ def data() -> None:
 )
 def data_build(sources: Path | None) -> None:
     """Rebuild data/ from the raw open-data sources."""
-    from reports.pipeline import build_data
+    from reports.data.build import build_data
 
     report = build_data(_paths(sources))
     rows = ", ".join(f"{name} {n:,}".replace(",", " ") for name, n in report.tables.items())
@@ -114,15 +114,15 @@ def fiche(
     import time
     from contextlib import nullcontext
 
-    from reports.pagination import RenderServer, can_fork
     from reports.paths import Paths
+    from reports.render.pagination import RenderServer, can_fork
 
     t0 = time.perf_counter()
     # one fiche: the render process starts now and loads WeasyPrint while this one loads
-    # the data libraries and builds the fiche (reports.pagination)
+    # the data libraries and builds the fiche (reports.render.pagination)
     early = region and not (as_html or all_) and can_fork(None)
     with RenderServer(Paths().root) if early else nullcontext() as server:
-        from reports.build import Session, build_fiche, check_publication
+        from reports.documents.fiche import Session, build_fiche, check_publication
         from reports.errors import ConfigError
 
         variant = "pdfa" if pdfa else "tagged"
@@ -174,8 +174,8 @@ def atlas_build(
 
     The PDF is tagged (PDF/UA-1) and carries the CSV of every chapter section as attachments.
     """
-    from reports.atlas import build_atlas
-    from reports.build import check_publication
+    from reports.documents.atlas import build_atlas
+    from reports.documents.fiche import check_publication
 
     variant = "pdfa" if pdfa else "tagged"
     check_publication(html, variant, print_)
@@ -205,6 +205,6 @@ def atlas_build(
 @click.option("--open", "open_browser", is_flag=True, help="Open the index in a web browser.")
 def preview(port: int, host: str, open_browser: bool) -> None:
     """Live preview: documents paginated by WeasyPrint, reloaded when a file changes."""
-    from reports.preview import serve
+    from reports.preview.server import serve
 
     serve(port=port, host=host, open_browser=open_browser)

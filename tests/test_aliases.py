@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from reports.sources.aliases import (
+from reports.data.sources.aliases import (
     DEPARTEMENT_ALIASES,
     REGION_ALIASES,
     departement_code,
@@ -12,7 +12,7 @@ from reports.sources.aliases import (
     region_code,
     region_lookup,
 )
-from reports.sources.reference import Reference
+from reports.data.sources.reference import Reference
 
 
 def mini_reference() -> Reference:

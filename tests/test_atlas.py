@@ -11,8 +11,8 @@ import pytest
 
 pytest.importorskip("pypdf")
 
-from reports.atlas import atlas_parts, build_atlas, chapter  # noqa: E402
-from reports.build import Session, fiche_doc  # noqa: E402
+from reports.documents.atlas import atlas_parts, build_atlas, chapter  # noqa: E402
+from reports.documents.fiche import Session, fiche_doc  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -77,7 +77,7 @@ def _toc(page_texts: list[str]) -> dict[str, int]:
 
 def test_chapter_html_key_covers_data_templates_and_layouts(tmp_path: Path) -> None:
     """A kept chapter HTML is used only while nothing it is made from has changed."""
-    from reports.atlas import html_key
+    from reports.documents.atlas import html_key
     from reports.paths import Paths
 
     src = Paths()
@@ -98,7 +98,7 @@ def test_chapter_html_key_covers_data_templates_and_layouts(tmp_path: Path) -> N
 
 
 def test_kept_chapter_with_a_missing_figure_is_built_again(tmp_path: Path) -> None:
-    from reports.atlas import _cached_html, _keep_html
+    from reports.documents.atlas import _cached_html, _keep_html
     from reports.paths import Paths
 
     paths = Paths(root=tmp_path)
@@ -257,7 +257,7 @@ def test_atlas_attachments_are_the_fiches_data(session: Session, atlas_pdf: Path
     """The CSV of a regional chapter are those of the fiche of that région (same bytes)."""
     from pypdf import PdfReader
 
-    from reports.attachments import document_csvs
+    from reports.render.attachments import document_csvs
 
     attached = PdfReader(atlas_pdf).attachments
     territory = session.territory("53")

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from reports import fmt
-from reports.build import Session, build_fiche, fiche_html
 from reports.cli import main
+from reports.content import fmt
+from reports.documents.fiche import Session, build_fiche, fiche_html
 from reports.errors import RenderError
 from reports.paths import Paths
 
@@ -193,8 +193,8 @@ def test_failed_build_keeps_last_good_pdf(session, tmp_path, monkeypatch):
         raise RuntimeError("renderer crashed")
 
     # the parts are laid out in forked processes, which inherit the patched module
-    monkeypatch.setattr("reports.pagination.render_document", boom)
-    monkeypatch.setattr("reports.build.pdf_cache_key", lambda *a, **k: "never-cached")
+    monkeypatch.setattr("reports.render.pagination.render_document", boom)
+    monkeypatch.setattr("reports.documents.fiche.pdf_cache_key", lambda *a, **k: "never-cached")
     with pytest.raises(RenderError, match="renderer crashed"):
         build_fiche(session, session.territory("94"), target)
     assert target.read_bytes() == good
@@ -205,7 +205,7 @@ def test_failed_build_keeps_last_good_pdf(session, tmp_path, monkeypatch):
 def test_column_widths_follow_the_cells():
     """Fixed table layout (faster in WeasyPrint) with widths as the automatic layout would
     choose them: every column fits its longest unbreakable cell, long texts get the rest."""
-    from reports.tables import TABLE_CHARS, column_widths
+    from reports.content.tables import TABLE_CHARS, column_widths
 
     header = ["Équipement", "Nombre", "Rang"]
     rows = [["Bibliothèques municipales (pour 100 000 hab.)", "2 647", "2e/18"]] * 3

@@ -11,12 +11,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from reports import assets, charts, classify, maps
-from reports.fmt import NBSP, NNBSP
+from reports.content.fmt import NBSP, NNBSP
+from reports.data.sources.base import BuildLog
+from reports.data.sources.geometry import write_geometries
+from reports.data.sources.reference import load_reference
+from reports.figures import assets, charts, classify, maps
 from reports.paths import Paths
-from reports.sources.base import BuildLog
-from reports.sources.geometry import write_geometries
-from reports.sources.reference import load_reference
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from reports.paths import PROJECT_ROOT
-from reports.preview import Preview, PreviewPaths, ServerThread, page_info, safe_file
+from reports.preview.server import Preview, PreviewPaths, ServerThread, page_info, safe_file
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -78,7 +78,7 @@ def test_stylesheet_warnings_name_file_and_line(tmp_path: Path) -> None:
 
 def test_preview_html_is_the_html_given_to_weasyprint() -> None:
     """The preview keeps the fiche context between template edits: same string as the build."""
-    from reports.build import Session, fiche_html
+    from reports.documents.fiche import Session, fiche_html
 
     preview = Preview(PreviewPaths())
     try:
@@ -93,7 +93,7 @@ def test_preview_html_is_the_html_given_to_weasyprint() -> None:
 
 @pytest.fixture(scope="module")
 def session():  # type: ignore[no-untyped-def]
-    from reports.build import Session
+    from reports.documents.fiche import Session
 
     return Session.open()
 
@@ -116,11 +116,11 @@ def _assert_same_pages(whole: list[tuple], composed: list[tuple]) -> None:
 
 @pytest.mark.parametrize("slug", ["bretagne", "guadeloupe", "france"])
 def test_section_by_section_layout_equals_the_whole_document(session, slug: str) -> None:  # type: ignore[no-untyped-def]
-    """reports.incremental: same pages, same text at the same place, same folios and running
+    """reports.preview.incremental: same pages, same text at the same place, same folios and running
     headers as WeasyPrint's layout of the whole document (the PDF's)."""
-    from reports.build import fiche_html
-    from reports.incremental import Composer
-    from reports.pdf import render_document
+    from reports.documents.fiche import fiche_html
+    from reports.preview.incremental import Composer
+    from reports.render.pdf import render_document
 
     html = fiche_html(session, session.territory(slug))
     whole = render_document(html, session.paths, base_url=session.paths.root)
@@ -144,7 +144,7 @@ def test_section_by_section_layout_equals_the_whole_document(session, slug: str)
 
 
 def test_documents_that_cannot_be_cut_are_laid_out_whole() -> None:
-    from reports.incremental import NotSplittable, split_sections
+    from reports.preview.incremental import NotSplittable, split_sections
 
     good = (
         "<html><head></head><body><article>"
@@ -341,7 +341,7 @@ def test_broken_template_shows_overlay_then_recovers(  # type: ignore[no-untyped
         "/styles/.%2e/layouts.yaml",
         "/data/territories.csv",
         "/layouts.yaml",
-        "/reports/preview.py",
+        "/reports/preview/server.py",
         "/etc/passwd",
     ],
 )

@@ -16,8 +16,8 @@ from click.testing import CliRunner
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
-from reports.attachments import iter_rows
-from reports.build import (
+from reports.cli import main
+from reports.documents.fiche import (
     Session,
     build_fiche,
     fiche_doc,
@@ -29,10 +29,10 @@ from reports.build import (
     render_html,
     split_sections,
 )
-from reports.cli import main
 from reports.errors import RenderError
 from reports.paths import Paths
-from reports.pdf import FetchRefused, make_url_fetcher, render_document
+from reports.render.attachments import iter_rows
+from reports.render.pdf import FetchRefused, make_url_fetcher, render_document
 
 REGION = "94"
 A4 = (595.276, 841.89)  # points
@@ -194,7 +194,7 @@ def test_default_output_has_attachments(tagged, pdfa, doc):
 
 
 def test_attachments_are_deterministic(session, doc):
-    from reports.attachments import document_csvs
+    from reports.render.attachments import document_csvs
 
     first = document_csvs(session.store, session.layouts, doc)
     second = document_csvs(session.store, session.layouts, doc)
@@ -247,7 +247,7 @@ def test_print_figures_at_print_resolution(printed, tagged):
 def test_merge_keeps_tags_and_archival_parts(session, pdfa, out):
     """Two PDF/A units merged as the atlas merges its chapters: one structure tree, the
     outline, the output intent, the XMP and every attachment (with its /AF association)."""
-    from reports.pdfmerge import merge_pdfs
+    from reports.render.merge import merge_pdfs
 
     other = build_fiche(session, session.territory("04"), out / "pdfa-04.pdf", variant="pdfa")
     merged = out / "merged.pdf"
@@ -294,7 +294,7 @@ def test_parts_are_numbered_as_one_document(tagged, doc):
 def test_deferred_numbering_nests():
     from weasyprint import HTML
 
-    from reports.pdf import deferred_numbering
+    from reports.render.pdf import deferred_numbering
 
     css = '@page { @bottom-right { content: counter(page) "/" counter(pages) } }'
 
@@ -324,7 +324,7 @@ def test_deferred_numbering_replaces_texts_in_place():
     from weasyprint import HTML
     from weasyprint.formatting_structure import boxes
 
-    from reports.pdf import Numbers, TextReplaceError, deferred_numbering
+    from reports.render.pdf import Numbers, TextReplaceError, deferred_numbering
 
     css = ".n { display: block; width: 12mm; text-align: right; } #c { break-before: page }"
     body = (
@@ -381,8 +381,8 @@ def test_split_sections_balances_work():
 def test_double_build_byte_identical(session, doc, html, out):
     """The same bytes twice, and whether the parts are laid out in forked processes or one
     inside the other in this process (a one-core machine, the preview server)."""
-    from reports.attachments import document_csvs
-    from reports.pagination import RenderServer
+    from reports.render.attachments import document_csvs
+    from reports.render.pagination import RenderServer
 
     files = document_csvs(session.store, session.layouts, doc)
     parts = fiche_parts(session, doc)
@@ -463,7 +463,7 @@ def test_png_passthrough_installed_once():
     preview server would chain one wrapper per render, down to a RecursionError)."""
     from weasyprint.images import RasterImage
 
-    from reports.pdf import install_png_passthrough
+    from reports.render.pdf import install_png_passthrough
 
     install_png_passthrough()
     first = RasterImage._get_png_data

@@ -1,4 +1,4 @@
-"""Analysis text (reports.text) against a tiny hand-made data directory."""
+"""Analysis text (reports.content.text) against a tiny hand-made data directory."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from reports import fmt
-from reports.datastore import Store
+from reports.content import fmt
+from reports.content.present import format_value
+from reports.content.text import SECTIONS, analyse, gap_wording, rank_wording
+from reports.data.store import Store
 from reports.paths import Paths
-from reports.present import format_value
-from reports.text import SECTIONS, analyse, gap_wording, rank_wording
 
 REGIONS = {  # code: (name, zone, départements)
     "84": ("Auvergne-Rhône-Alpes", "metro", {"01": "Ain", "69": "Rhône"}),

@@ -13,11 +13,11 @@ import pandas as pd
 import pytest
 from python_calamine import CalamineWorkbook
 
+from reports.data.sources import depenses, emploi, frequentation
+from reports.data.sources.base import BuildLog
+from reports.data.sources.reference import Reference, load_reference
+from reports.data.sources.theme import ThemeOutput
 from reports.paths import Paths
-from reports.sources import depenses, emploi, frequentation
-from reports.sources.base import BuildLog
-from reports.sources.reference import Reference, load_reference
-from reports.sources.theme import ThemeOutput
 
 SOURCES = Paths().sources
 XLS = SOURCES / "atlas_culture_deps" / "excel_files"

@@ -1,0 +1,395 @@
+"""Indicator tables → rows of formatted cells, ready for the templates.
+
+One function per table kind declared in ``layouts.yaml``. Every cell is a string produced by
+:mod:`reports.content.present`, so the text and the tables print the same numbers.
+``territory`` is a région code, or ``FR`` for the national fiche (régions become the rows and
+the rank column becomes the min/max région).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from reports.config import TableSpec
+from reports.content import fmt
+from reports.content.present import format_value, rank_text, unit_label
+from reports.data.store import Store, Value
+
+
+@dataclass
+class Row:
+    cells: list[str]
+    kind: str = ""  # "", "region", "france", "sub"
+
+
+@dataclass
+class TableCtx:
+    id: str
+    title: str
+    header: list[str]
+    rows: list[Row]
+    source: str = ""
+    notes: list[str] = field(default_factory=list)
+    numeric_from: int = 1  # first column right-aligned
+    css: str = ""  # extra classes of the <table>: "by-territory", "wide"
+    csv_name: str = ""
+    data: tuple[tuple[str, str], ...] = ()  # (indicator, level) shown, when not in layouts
+    line_chars: float = 0.0  # width of the table in characters (0: TABLE_CHARS)
+
+    @property
+    def widths(self) -> list[float]:
+        """Column widths in % of the table (:func:`column_widths`)."""
+        cells = [r.cells for r in self.rows]
+        nowrap_first = "by-territory" in self.css  # print.css: one line per territory
+        line = self.line_chars or None
+        return column_widths(self.header, cells, self.numeric_from, line, nowrap_first)
+
+
+def _chars(text: str) -> float:
+    """Length of ``text`` in average characters (capitals are about a third wider)."""
+    return len(text) + 0.35 * sum(c.isupper() for c in text)
+
+
+#: a full-width table line in characters of its 7.3 pt font (180 mm), cell padding in
+#: characters; the key figures of an opener sit in a column half as wide (OPENER_CHARS)
+TABLE_CHARS = 140
+OPENER_CHARS = 70
+CELL_PADDING_CHARS = 2.5
+
+
+def column_widths(
+    header: list[str],
+    rows: list[list[str]],
+    numeric_from: int = 1,
+    line_chars: float | None = None,
+    nowrap_first: bool = False,
+) -> list[float]:
+    """Column widths (% of the table) chosen as CSS automatic table layout would, from the
+    cells' lengths in characters: every column gets its longest unbreakable content, and the
+    rest of the line goes to the columns with longer text. The table is then laid out with
+    ``table-layout: fixed``, a third faster in WeasyPrint (no measuring of every cell).
+    Numbers (and, with ``nowrap_first``, row headers) do not wrap; other cells wrap between
+    words.
+    """
+    n, line = len(header), line_chars or TABLE_CHARS
+    lo, hi = [], []
+    for j in range(n):
+        body = [r[j] for r in rows if j < len(r)]
+        words = [w for c in [header[j], *body] for w in c.split()] or [""]
+        nowrap = j >= numeric_from or (j == 0 and nowrap_first)
+        least = max([_chars(w) for w in words] + [_chars(c) for c in body if nowrap] + [1])
+        most = max([_chars(c) for c in [header[j], *body]] + [least])
+        lo.append(least + CELL_PADDING_CHARS)
+        hi.append(most + CELL_PADDING_CHARS)
+    if sum(hi) <= line:
+        chars = hi
+    else:
+        pairs = list(zip(lo, hi, strict=True))
+        spare, extra = max(line - sum(lo), 0.0), sum(h - low for low, h in pairs)
+        chars = [low + spare * (h - low) / extra if extra else low for low, h in pairs]
+    total = sum(chars)
+    return [round(100 * c / total, 2) for c in chars]
+
+
+def _label(store: Store, ind: str) -> str:
+    unit = unit_label(store, ind)
+    label = store.label(ind)
+    return f"{label} ({unit})" if unit and unit.lower() not in label.lower() else label
+
+
+def _sources(store: Store, inds: list[str]) -> str:
+    seen: list[str] = []
+    for i in inds:
+        s = store.info(i)["source"] if i in store.meta.index else ""
+        if s and s not in seen:
+            seen.append(s)
+    return "Source : " + " ; ".join(seen) if seen else ""
+
+
+def _fr(store: Store, ind: str, scope_code: str = "FR") -> Value:
+    return store.get(ind, "france", scope_code)
+
+
+def france_code_for(store: Store, ind: str) -> str:
+    """Metro-only indicators compare with France métropolitaine."""
+    scope = store.info(ind)["scope"] if ind in store.meta.index else "all"
+    return "FRM" if scope == "metro" else "FR"
+
+
+def minmax_text(store: Store, ind: str) -> str:
+    vals = store.level_values(ind, "region").dropna()
+    if vals.empty:
+        return fmt.ND
+    names = store.territories.set_index(["level", "code"])["name"]
+    lo, hi = vals.idxmin(), vals.idxmax()
+    f = lambda c: format_value(store, store.get(ind, "region", c))  # noqa: E731
+    return f"{f(lo)} ({names[('region', lo)]}) – {f(hi)} ({names[('region', hi)]})"
+
+
+def comparison(store: Store, spec: TableSpec, territory: str) -> TableCtx:
+    inds = list(spec.indicators)
+    if territory == "FR":
+        header = ["Indicateur", "France", "Métropole", "DROM", "Minimum – maximum régional"]
+        rows = [
+            Row(
+                [_label(store, i)]
+                + [format_value(store, store.get(i, "france", c)) for c in ("FR", "FRM", "DROM")]
+                + [minmax_text(store, i)]
+            )
+            for i in inds
+        ]
+    else:
+        header = ["Indicateur", "Région", "France", "Rang"]
+        rows = []
+        for i in inds:
+            v = store.get(i, "region", territory)
+            fc = france_code_for(store, i)
+            fr_txt = format_value(store, _fr(store, i, fc))
+            if fc == "FRM":
+                fr_txt += " (métro.)"
+            rows.append(Row([_label(store, i), format_value(store, v), fr_txt, rank_text(v)]))
+    return TableCtx(spec.id, spec.title, header, rows, _sources(store, inds))
+
+
+def key_figures(store: Store, spec: TableSpec, territory: str) -> TableCtx:
+    inds = list(spec.indicators)
+    if territory == "FR":
+        header = ["Chiffre clé", "France", "Métropole", "DROM"]
+        rows = [
+            Row(
+                [_label(store, i)]
+                + [format_value(store, store.get(i, "france", c)) for c in ("FR", "FRM", "DROM")]
+            )
+            for i in inds
+        ]
+    else:
+        header = ["Chiffre clé", "Région", "France"]
+        rows = []
+        for i in inds:
+            v = store.get(i, "region", territory)
+            year = f" ({v.year})" if v.year else ""
+            rows.append(
+                Row(
+                    [
+                        _label(store, i) + year,
+                        format_value(store, v),
+                        format_value(store, _fr(store, i, france_code_for(store, i))),
+                    ]
+                )
+            )
+    return TableCtx(spec.id, spec.title, header, rows, _sources(store, inds))
+
+
+def by_departement(store: Store, spec: TableSpec, territory: str) -> TableCtx:
+    """Départements of the région (régions for FR) + région and France rows."""
+    inds = list(spec.indicators)
+    header = ["Département" if territory != "FR" else "Région"] + [_label(store, i) for i in inds]
+    rows: list[Row] = []
+    if territory == "FR":
+        regions = store.territories[store.territories["level"] == "region"]
+        for _, r in regions.iterrows():
+            rows.append(
+                Row(
+                    [r["name"]]
+                    + [format_value(store, store.get(i, "region", r["code"])) for i in inds]
+                )
+            )
+        for code, name in (("FRM", "France métropolitaine"), ("DROM", "DROM"), ("FR", "France")):
+            rows.append(
+                Row(
+                    [name] + [format_value(store, store.get(i, "france", code)) for i in inds],
+                    "france",
+                )
+            )
+    else:
+        names = store.territories.set_index(["level", "code"])["name"]
+        for dep in store.departements_of(territory):
+            rows.append(
+                Row(
+                    [f"{names[('departement', dep)]} ({dep})"]
+                    + [format_value(store, store.get(i, "departement", dep)) for i in inds]
+                )
+            )
+        rows.append(
+            Row(
+                ["Région"] + [format_value(store, store.get(i, "region", territory)) for i in inds],
+                "region",
+            )
+        )
+        rows.append(
+            Row(
+                ["France"]
+                + [format_value(store, _fr(store, i, france_code_for(store, i))) for i in inds],
+                "france",
+            )
+        )
+    css = "by-territory wide" if len(header) > 5 else "by-territory"
+    return TableCtx(spec.id, spec.title, header, rows, _sources(store, inds), css=css)
+
+
+def count_ratio(store: Store, spec: TableSpec, territory: str) -> TableCtx:
+    """Rows = (count, ratio) pairs: count, % of France, ratio, France ratio, rank (T03)."""
+    pairs = list(spec.pairs)
+    if territory == "FR":
+        header = ["Équipement", "Nombre", "dont DROM", "Ratio France", "Minimum – maximum régional"]
+    else:
+        header = ["Équipement", "Nombre", "% de la France", "Ratio", "France", "Rang"]
+    rows = []
+    for count_id, ratio_id in pairs:
+        label = store.label(count_id)
+        unit = unit_label(store, ratio_id)
+        fc = france_code_for(store, count_id)
+        fr_count = _fr(store, count_id, fc)
+        if territory == "FR":
+            rows.append(
+                Row(
+                    [
+                        f"{label} ({unit})",
+                        format_value(store, fr_count),
+                        format_value(store, store.get(count_id, "france", "DROM")),
+                        format_value(store, _fr(store, ratio_id, fc)),
+                        minmax_text(store, ratio_id),
+                    ]
+                )
+            )
+            continue
+        c = store.get(count_id, "region", territory)
+        r = store.get(ratio_id, "region", territory)
+        share = 100 * c.value / fr_count.value if c.value is not None and fr_count.value else None
+        fr_ratio = format_value(store, _fr(store, ratio_id, fc))
+        if fc == "FRM":
+            fr_ratio += " (métro.)"
+        rows.append(
+            Row(
+                [
+                    f"{label} ({unit})",
+                    format_value(store, c),
+                    fmt.fmt_pct(share, 1),
+                    format_value(store, r),
+                    fr_ratio,
+                    rank_text(r),
+                ]
+            )
+        )
+    inds = [i for p in pairs for i in p]
+    return TableCtx(spec.id, spec.title, header, rows, _sources(store, inds))
+
+
+def museums_top(store: Store, spec: TableSpec, territory: str, n: int = 10) -> TableCtx:
+    m = store.museums
+    if territory != "FR":
+        m = m[m["region"] == territory]
+    m = (
+        m.dropna(subset=["entries_2023"])
+        .sort_values(["entries_2023", "museofile"], ascending=[False, True])
+        .head(n)
+    )
+    header = ["Musée", "Commune", "Entrées 2019", "Entrées 2023", "Évolution"]
+    rows = []
+    for _, r in m.iterrows():
+        e19, e23 = r.get("entries_2019"), r.get("entries_2023")
+        change = (100 * (e23 / e19 - 1)) if not fmt.is_missing(e19) and e19 else None
+        rows.append(
+            Row(
+                [
+                    str(r["name"]),
+                    str(r["ville"]),
+                    fmt.fmt_int(e19),
+                    fmt.fmt_int(e23),
+                    fmt.fmt_pct(change, 1, sign=True),
+                ]
+            )
+        )
+    table = TableCtx(
+        spec.id,
+        spec.title,
+        header,
+        rows,
+        "Source : ministère de la Culture, Patrimostat, fréquentation des musées de France",
+        numeric_from=2,
+    )
+    if not rows:
+        table.notes.append("Aucun musée de France ne déclare de fréquentation en 2023.")
+    return table
+
+
+def zones_emploi(store: Store, spec: TableSpec, territory: str, n: int = 4) -> TableCtx:
+    z = store.zones_emploi
+    if territory != "FR":
+        z = z[z["region"] == territory]
+    z = z.dropna(subset=["E01_share"]).sort_values(["E01_share", "code"], ascending=[False, True])
+    pick = z if len(z) <= 2 * n else pd.concat([z.head(n), z.tail(n)])
+    header = ["Zone d'emploi", "Actifs culturels", "Part des actifs"]
+    rows = []
+    for _, r in pick.iterrows():
+        name = str(r["name"]) + (
+            " (interrégionale)"
+            if str(r.get("interregional", "")).lower() in {"true", "1", "oui"}
+            else ""
+        )
+        rows.append(Row([name, fmt.fmt_int(r["E01"]), fmt.fmt_pct(r["E01_share"], 1)]))
+    return TableCtx(spec.id, spec.title, header, rows, _sources(store, ["E01"]))
+
+
+def spending(store: Store, spec: TableSpec, territory: str) -> TableCtx:
+    """T06: levels × [M€, €/hab., France €/hab., rank] (pairs = (amount, per_inh))."""
+    pairs = list(spec.pairs)
+    if territory == "FR":
+        header = ["Niveau", "Montant", "€/hab.", "Minimum – maximum régional (€/hab.)"]
+    else:
+        header = ["Niveau", "Montant", "€/hab.", "France €/hab.", "Rang"]
+    rows = []
+    for amount, per_inh in pairs:
+        label = store.label(amount)
+        if territory == "FR":
+            rows.append(
+                Row(
+                    [
+                        label,
+                        format_value(store, _fr(store, amount)),
+                        format_value(store, _fr(store, per_inh)),
+                        minmax_text(store, per_inh),
+                    ]
+                )
+            )
+            continue
+        a = store.get(amount, "region", territory)
+        p = store.get(per_inh, "region", territory)
+        rows.append(
+            Row(
+                [
+                    label,
+                    format_value(store, a),
+                    format_value(store, p),
+                    format_value(store, _fr(store, per_inh)),
+                    rank_text(p),
+                ]
+            )
+        )
+    inds = [i for p in pairs for i in p] + list(spec.indicators)
+    table = TableCtx(spec.id, spec.title, header, rows, _sources(store, inds))
+    table.notes.append(
+        "Les niveaux sont présentés côte à côte et ne s'additionnent pas "
+        "(transferts entre collectivités)."
+    )
+    return table
+
+
+KINDS = {
+    "comparison": comparison,
+    "key_figures": key_figures,
+    "by_departement": by_departement,
+    "count_ratio": count_ratio,
+    "museums_top": museums_top,
+    "zones_emploi": zones_emploi,
+    "spending": spending,
+}
+
+
+def build_table(store: Store, spec: TableSpec, territory: str) -> TableCtx:
+    table = KINDS[spec.kind](store, spec, territory)
+    if len(table.header) > 5 and "wide" not in table.css:
+        table.css = (table.css + " wide").strip()
+    return table

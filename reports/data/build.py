@@ -1,0 +1,297 @@
+"""``atlas data build``: raw open data → validated indicator tables in ``data/`` (docs/DATA.md).
+
+Steps: read the territorial reference, run the theme modules in atlas order, add région
+ranks, check that every indicator covers every territory, then write all tables into a
+temporary directory beside ``data/`` and swap it in, so a failed build leaves the previous
+``data/`` untouched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import shutil
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from reports import __version__
+from reports.data.sources.base import BuildLog
+from reports.data.sources.reference import Reference, load_reference
+from reports.data.sources.theme import IndicatorMeta, ThemeOutput
+from reports.data.sources.tidy import FRANCE_GROUPS
+from reports.data.store import swap_directory, write_file, write_json, write_tables
+from reports.errors import DataError
+from reports.paths import Paths
+
+THEMES = ["contexte", "offre", "frequentation", "depenses", "emploi"]
+FRANCE_NAMES = {
+    "FR": "France",
+    "FRM": "France métropolitaine",
+    "DROM": "Départements et régions d'outre-mer",
+}
+FRANCE_ZONES = {"FR": "", "FRM": "metro", "DROM": "drom"}
+
+
+@dataclass
+class BuildReport:
+    data_dir: Path
+    seconds: float
+    tables: dict[str, int]  # file name → rows written
+    unplaced: dict[str, int]  # source key → rows that could not be placed
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def build_md(self) -> Path:
+        return self.data_dir / "BUILD.md"
+
+
+# --- running the themes --------------------------------------------------------------------
+
+
+def run_themes(log: BuildLog, ref: Reference) -> list[ThemeOutput]:
+    outputs = []
+    for name in THEMES:
+        module = importlib.import_module(f"reports.data.sources.{name}")
+        outputs.append(module.build(log, ref))
+    return outputs
+
+
+def merge_tables(outputs: list[ThemeOutput]) -> dict[str, pd.DataFrame]:
+    """Extra tables by name; two themes returning the same table are concatenated."""
+    tables: dict[str, list[pd.DataFrame]] = {}
+    for out in outputs:
+        for name, df in out.tables.items():
+            tables.setdefault(name, []).append(df)
+    return {k: pd.concat(v, ignore_index=True) for k, v in tables.items()}
+
+
+# --- ranks and validation ------------------------------------------------------------------
+
+
+def add_ranks(values: pd.DataFrame) -> pd.DataFrame:
+    """Région level: descending competition rank (1, 2, 2, 4) among régions with a value."""
+    values = values.copy()
+    values["rank"] = float("nan")
+    values["rank_of"] = float("nan")
+    reg = values[(values["level"] == "region") & values["value"].notna()]
+    groups = reg.groupby(["indicator", "year"])["value"]
+    values.loc[reg.index, "rank"] = groups.rank(method="min", ascending=False)
+    values.loc[reg.index, "rank_of"] = groups.transform("count")
+    return values
+
+
+def expected_territories(ref: Reference) -> set[tuple[str, str]]:
+    return (
+        {("departement", c) for c in ref.departement_codes}
+        | {("region", c) for c in ref.region_codes}
+        | {("france", c) for c in FRANCE_GROUPS}
+    )
+
+
+def validate(values: pd.DataFrame, meta: list[IndicatorMeta], ref: Reference) -> None:
+    """Fail loudly, naming the indicator, if the tidy table breaks the data contract."""
+    ids = [m.id for m in meta]
+    dup = sorted({i for i in ids if ids.count(i) > 1})
+    if dup:
+        raise DataError(f"indicator metadata defined twice: {', '.join(dup)}", where="pipeline")
+    no_meta = sorted(set(values["indicator"]) - set(ids))
+    if no_meta:
+        raise DataError(
+            f"indicator(s) without metadata: {', '.join(no_meta[:10])}",
+            where="pipeline",
+            hint="add an IndicatorMeta in the theme module",
+        )
+    no_values = sorted(set(ids) - set(values["indicator"]))
+    if no_values:
+        raise DataError(f"indicator(s) without values: {', '.join(no_values[:10])}",
+                        where="pipeline")  # fmt: skip
+    _check_status(values)
+    _check_coverage(values, ref)
+
+
+def _check_status(values: pd.DataFrame) -> None:
+    missing = values["value"].isna()
+    bad = missing & ~values["status"].isin(["nd", "so"])
+    bad |= missing & (values["note"].fillna("") == "")
+    bad |= ~missing & (values["status"] != "")
+    if bad.any():
+        r = values[bad].iloc[0]
+        raise DataError(
+            f"indicator {r['indicator']}: {int(bad.sum())} row(s) with an inconsistent "
+            f"value/status/note, e.g. {r['level']} {r['code']} {r['year']} "
+            f"(value={r['value']!r}, status={r['status']!r}, note={r['note']!r})",
+            where="pipeline",
+            hint="a missing value needs status nd/so and a French note (tidy.mark_territories)",
+        )
+
+
+def _check_coverage(values: pd.DataFrame, ref: Reference) -> None:
+    wanted = expected_territories(ref)
+    for (ind, year), g in values.groupby(["indicator", "year"], sort=True):
+        have = list(zip(g["level"], g["code"], strict=True))
+        dupes = {t for t in have if have.count(t) > 1} if len(have) != len(set(have)) else set()
+        missing = wanted - set(have)
+        extra = set(have) - wanted
+        if missing or extra or dupes:
+            parts = []
+            if missing:
+                parts.append(f"missing {len(missing)} territories, e.g. {sorted(missing)[:3]}")
+            if extra:
+                parts.append(f"unknown territories {sorted(extra)[:3]}")
+            if dupes:
+                parts.append(f"duplicate rows {sorted(dupes)[:3]}")
+            raise DataError(
+                f"indicator {ind} ({year}) incomplete: {'; '.join(parts)}",
+                where="pipeline",
+                hint="every indicator needs a row (value, or nd/so with a note) for the 101 "
+                "départements, 18 régions and FR/FRM/DROM",
+            )
+
+
+# --- derived tables ------------------------------------------------------------------------
+
+
+def territories(ref: Reference) -> pd.DataFrame:
+    france = pd.DataFrame(
+        {
+            "level": "france",
+            "code": list(FRANCE_NAMES),
+            "name": list(FRANCE_NAMES.values()),
+            "region": "",
+            "zone": [FRANCE_ZONES[c] for c in FRANCE_NAMES],
+            "order": range(len(FRANCE_NAMES)),
+        }
+    )
+    france["slug"] = ["france", "france-metropolitaine", "drom"]
+    regs = ref.regions.assign(level="region", region="")
+    deps = ref.departements.assign(level="departement", order=range(len(ref.departements)))
+    cols = ["level", "code", "name", "slug", "region", "zone", "order"]
+    return pd.concat([france[cols], regs[cols], deps[cols]], ignore_index=True)
+
+
+def meta_table(meta: list[IndicatorMeta]) -> pd.DataFrame:
+    return pd.DataFrame([asdict(m) for m in meta])
+
+
+def manifest(log: BuildLog, out_dir: Path, sizes: dict[str, int]) -> dict:
+    files = sorted(p for p in out_dir.rglob("*") if p.is_file() and p.name != "manifest.json")
+    outputs = {
+        p.relative_to(out_dir).as_posix(): {
+            "sha256": hashlib.sha256(p.read_bytes()).hexdigest(),
+            "rows": sizes.get(p.name),
+        }
+        for p in files
+        if p.name != "BUILD.md"
+    }
+    return {
+        "code_version": __version__,
+        "sources": [_source_entry(r) for _k, r in sorted(log.reads.items())],
+        "outputs": outputs,
+        "warnings": list(log.warnings),
+    }
+
+
+def _source_entry(r) -> dict:
+    return {
+        "path": r.path,
+        "sheet": r.sheet,
+        "sha256": r.sha256,
+        "rows_read": r.rows_read,
+        "rows_kept": r.rows_kept,
+        "unplaced": r.unplaced,
+        "unplaced_examples": r.unplaced_examples,
+        "notes": r.notes,
+    }
+
+
+def build_md(log: BuildLog, sizes: dict[str, int], values: pd.DataFrame) -> str:
+    lines = [
+        "# Build report — `atlas data build`",
+        "",
+        f"Code version {__version__}. Generated file, do not edit: rerun `atlas data build`.",
+        "",
+        "## Sources",
+        "",
+        "| source | sheet | sha256 | rows read | kept | unplaced |",
+        "|---|---|---|---:|---:|---:|",
+    ]
+    reads = [r for _k, r in sorted(log.reads.items())]
+    for r in reads:
+        kept = "" if r.rows_kept is None else r.rows_kept
+        lines.append(
+            f"| `{r.path}` | {r.sheet or ''} | `{r.sha256[:16]}` | {r.rows_read} | {kept} "
+            f"| {r.unplaced} |"
+        )
+    lines += ["", "## Unplaced rows and notes", ""]
+    for r in reads:
+        if not (r.unplaced or r.notes):
+            continue
+        title = f"`{r.path}`" + (f" [{r.sheet}]" if r.sheet else "")
+        lines.append(f"### {title}")
+        lines.append("")
+        if r.unplaced:
+            lines.append(f"* {r.unplaced} unplaced row(s), e.g. {', '.join(r.unplaced_examples)}")
+        lines += [f"* {n}" for n in r.notes]
+        lines.append("")
+    lines += ["## Warnings", ""]
+    lines += [f"* {w}" for w in log.warnings] or ["none"]
+    lines += ["", "## Outputs", "", "| file | rows |", "|---|---:|"]
+    lines += [f"| `{name}` | {n} |" for name, n in sorted(sizes.items())]
+    n_ind = values["indicator"].nunique()
+    lines += ["", f"{n_ind} indicators, {len(values)} values.", ""]
+    return "\n".join(lines)
+
+
+# --- entry point ---------------------------------------------------------------------------
+
+
+def build_data(paths: Paths) -> BuildReport:
+    """Rebuild ``paths.data`` from ``paths.sources``; raise :class:`DataError` on bad input."""
+    start = time.perf_counter()
+    sources = paths.sources
+    if not sources.is_dir():
+        raise DataError(
+            "sources directory not found",
+            where=str(sources),
+            hint="pass --sources DIR or set ATLAS_SOURCES to the shared/data/sources folder",
+        )
+    log = BuildLog(sources)
+    ref = load_reference(log)
+    outputs = run_themes(log, ref)
+    meta = [m for out in outputs for m in out.meta]
+    values = pd.concat([out.values for out in outputs], ignore_index=True)
+    validate(values, meta, ref)
+    values = add_ranks(values)
+    tables = {
+        "indicators": values,
+        "indicator_meta": meta_table(meta),
+        "territories": territories(ref),
+        **merge_tables(outputs),
+    }
+    target = paths.data
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", suffix=".tmp", dir=target.parent))
+    try:
+        sizes = _write_all(log, ref, tmp, tables, values)
+        swap_directory(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    unplaced = {k: r.unplaced for k, r in sorted(log.reads.items()) if r.unplaced}
+    return BuildReport(target, time.perf_counter() - start, sizes, unplaced, list(log.warnings))
+
+
+def _write_all(
+    log: BuildLog, ref: Reference, out: Path, tables: dict[str, pd.DataFrame], values: pd.DataFrame
+) -> dict[str, int]:
+    geometry = importlib.import_module("reports.data.sources.geometry")
+    geometry.write_geometries(log, ref, out)
+    sizes = write_tables(out, tables)
+    write_file(out / "BUILD.md", build_md(log, sizes, values))
+    write_json(out / "manifest.json", manifest(log, out, sizes))
+    out.chmod(0o755)
+    return sizes

@@ -1,0 +1,214 @@
+"""Classes and symbol scales shared by every map: pure numpy, no matplotlib or geopandas.
+
+Kept apart from :mod:`reports.figures.maps` so that computing a figure's cache key (which needs the
+classes, point styles and circle scale) does not import the drawing stack: a fiche whose
+figures are all cached never imports matplotlib, geopandas or pyproj.
+
+Classification (ATLAS_SPEC §2.7): :func:`national_breaks` computes Jenks (Fisher–Jenks,
+exact and deterministic) breaks once on the 101 départements, falling back to quintiles when
+a class would be empty; the same :class:`Classes` object is passed to every map, so a colour
+means the same value everywhere.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from reports.content.fmt import fmt_number
+from reports.figures import style as fs
+
+DASH = " – "  # en dash between class bounds
+
+
+# --- classification ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class Classes:
+    """Class bounds ``(min, b1, …, max)``; class i = ``(bounds[i], bounds[i+1]]``."""
+
+    bounds: tuple[float, ...]
+    method: str = "jenks"
+    colors: tuple[str, ...] = tuple(fs.SEQ5)
+    open_ends: bool = False  # diverging classes: "moins de …" / "plus de …"
+
+    @property
+    def k(self) -> int:
+        return len(self.bounds) - 1
+
+    def classify(self, value: float) -> int | None:
+        if value is None or not np.isfinite(value):
+            return None
+        i = int(np.searchsorted(np.asarray(self.bounds[1:-1]), value, side="left"))
+        return min(max(i, 0), self.k - 1)
+
+    def color(self, value: float) -> str | None:
+        i = self.classify(value)
+        return None if i is None else self.palette[i]
+
+    @property
+    def palette(self) -> list[str]:
+        if self.k == len(self.colors):
+            return list(self.colors)
+        idx = np.linspace(0, len(self.colors) - 1, self.k).round().astype(int)
+        return [self.colors[i] for i in idx]
+
+
+def _clean_values(values: Iterable[float | None]) -> np.ndarray:
+    arr = np.asarray([np.nan if v is None else float(v) for v in values], dtype=float)
+    return arr[np.isfinite(arr)]
+
+
+def national_breaks(values: Iterable[float | None], k: int = 5) -> Classes:
+    """Jenks natural breaks on the national distribution (quintiles if a class is empty)."""
+    arr = np.sort(_clean_values(values))
+    if arr.size == 0:
+        raise ValueError("no values to classify")
+    n_unique = np.unique(arr).size
+    k_eff = min(k, n_unique)
+    if k_eff < 2:
+        return Classes((float(arr[0]), float(arr[-1])), method="single")
+    uppers = fisher_jenks(arr, k_eff)
+    counts = np.diff(np.searchsorted(arr, [-np.inf, *uppers], side="right"))
+    if len(uppers) == k_eff and (counts > 0).all():
+        return Classes((float(arr[0]), *uppers), method="jenks")
+    return quantile_breaks(arr, k)
+
+
+def fisher_jenks(sorted_values: np.ndarray, k: int) -> list[float]:
+    """Exact Jenks natural breaks (Fisher's dynamic programme); class upper bounds.
+
+    Same result as ``mapclassify.FisherJenks(...).bins`` without importing mapclassify
+    (1.5 s: scipy, scikit-learn) in every fiche process.
+    """
+    x = np.asarray(sorted_values, dtype=float)
+    n = x.size
+    s1 = np.concatenate([[0.0], np.cumsum(x)])
+    s2 = np.concatenate([[0.0], np.cumsum(x * x)])
+    # within-class sum of squared deviations of x[i..j] inclusive, for every i <= j at once
+    i, j = np.arange(n)[:, None], np.arange(n)[None, :]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tot = s1[j + 1] - s1[i]
+        ssd = (s2[j + 1] - s2[i]) - tot * tot / (j - i + 1)
+    ssd = np.where(i <= j, ssd, np.inf)
+    cost = np.full((k, n), np.inf)
+    start = np.zeros((k, n), dtype=int)
+    cost[0] = ssd[0]
+    for c in range(1, k):
+        # the last class starts at i (c <= i <= j): best cost of c classes before i + its SSD
+        before = np.full(n, np.inf)
+        before[c:] = cost[c - 1, c - 1 : n - 1]
+        total = before[:, None] + ssd
+        best = np.argmin(total, axis=0)
+        cost[c] = total[best, np.arange(n)]
+        start[c] = best
+        cost[c, :c] = np.inf
+    uppers: list[float] = []
+    j = n - 1
+    for c in range(k - 1, -1, -1):
+        uppers.append(float(x[j]))
+        j = start[c, j] - 1
+    return uppers[::-1]
+
+
+def quantile_breaks(values: Iterable[float | None], k: int = 5) -> Classes:
+    arr = np.sort(_clean_values(values))
+    qs = np.quantile(arr, np.linspace(0, 1, k + 1))
+    bounds = [float(qs[0])]
+    for q in qs[1:]:
+        if q > bounds[-1]:
+            bounds.append(float(q))
+    if len(bounds) < 2:
+        bounds.append(bounds[0])
+    return Classes(tuple(bounds), method="quantiles")
+
+
+def _nice(x: float) -> float:
+    if x <= 0:
+        return 1.0
+    exp = math.floor(math.log10(x))
+    for m in (1, 2, 2.5, 5, 10):
+        if m * 10**exp >= x:
+            return m * 10**exp
+    return 10 ** (exp + 1)
+
+
+def diverging_breaks(values: Iterable[float | None], center: float, k: int = 5) -> Classes:
+    """Five classes centred on ``center`` (e.g. the France change), symmetric, rounded."""
+    arr = _clean_values(values)
+    spread = float(np.percentile(np.abs(arr - center), 80)) if arr.size else 1.0
+    outer = _nice(spread)
+    inner = _nice(outer / 3)
+    if inner >= outer:
+        inner = outer / 2
+    lo = min(float(arr.min()) if arr.size else center - 2 * outer, center - outer) - 1e-9
+    hi = max(float(arr.max()) if arr.size else center + 2 * outer, center + outer) + 1e-9
+    bounds = (lo, center - outer, center - inner, center + inner, center + outer, hi)
+    return Classes(bounds, method="diverging", colors=tuple(fs.DIV5), open_ends=True)
+
+
+def _auto_decimals(bounds: Sequence[float]) -> int:
+    span = max(bounds) - min(bounds)
+    start = 0 if span >= 50 else 1 if span >= 2 else 2
+    for d in range(start, 4):
+        texts = [fmt_number(b, d) for b in bounds]
+        if len(set(texts)) == len(texts):
+            return d
+    return 3
+
+
+def class_labels(classes: Classes, decimals: int | None = None) -> list[str]:
+    """French labels, e.g. ``12,3 – 15,0``; open-ended classes read ``moins de`` / ``plus de``."""
+    b = classes.bounds
+    d = _auto_decimals(b) if decimals is None else decimals
+
+    def f(x: float) -> str:
+        return fmt_number(x, d, sign=classes.open_ends)
+
+    labels = [f"{f(b[i])}{DASH}{f(b[i + 1])}" for i in range(classes.k)]
+    if classes.open_ends and classes.k >= 2:
+        labels[0] = f"moins de {f(b[1])}"
+        labels[-1] = f"plus de {f(b[-2])}"
+    return labels
+
+
+@dataclass(frozen=True)
+class PointStyle:
+    label: str
+    color: str
+    marker: str = "o"
+    size: float = 9.0  # marker area, pt²
+
+
+def default_point_styles(categories: Sequence[str]) -> dict[str, PointStyle]:
+    markers = ["o", "s", "^", "D", "v", "P", "X", "h"]
+    return {
+        c: PointStyle(c, fs.OKABE_ITO[i % 8], markers[i % len(markers)])
+        for i, c in enumerate(categories)
+    }
+
+
+@dataclass(frozen=True)
+class CircleScale:
+    """One national scale: ``value_max`` is drawn with a circle of diameter ``max_diameter_pt``."""
+
+    value_max: float
+    max_diameter_pt: float = 28.0
+
+    def area(self, value: np.ndarray | float) -> np.ndarray:
+        v = np.clip(np.asarray(value, dtype=float), 0, None)
+        return (self.max_diameter_pt**2) * v / self.value_max  # scatter's s = diameter²
+
+    def reference_values(self) -> list[float]:
+        top = _nice_down(self.value_max)
+        return [top, _nice_down(top / 4), _nice_down(top / 20)]
+
+
+def _nice_down(x: float) -> float:
+    exp = math.floor(math.log10(x))
+    for m in (5, 2, 1):
+        if m * 10**exp <= x:
+            return m * 10**exp
+    return 10**exp
