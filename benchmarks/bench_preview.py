@@ -35,7 +35,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from reports.paths import PROJECT_ROOT  # noqa: E402
-from reports.preview.server import Preview, PreviewPaths, ServerThread  # noqa: E402
+from reports.preview.engine import Preview  # noqa: E402
+from reports.preview.files import PreviewPaths  # noqa: E402
+from reports.preview.server import ServerThread  # noqa: E402
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -310,7 +312,7 @@ def pagedjs_compare(polyfill: Path) -> None:
     rows = []
     with ServerThread(PreviewPaths()) as srv, sync_playwright() as pw:
         browser = launch(pw)
-        from reports.documents.fiche import Session
+        from reports.documents.session import Session
 
         for territory in Session.open().all_territories():
             slug = territory.slug

@@ -25,14 +25,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from reports.documents.fiche import (  # noqa: E402
-    Session,
-    fiche_doc,
-    html_to_pdf,
-    pdf_options,
-    print_stylesheets,
-    render_html,
-)
+from reports.documents.fiche import fiche_doc  # noqa: E402
+from reports.documents.publication import html_to_pdf, pdf_options, print_stylesheets  # noqa: E402
+from reports.documents.session import Session, render_html  # noqa: E402
 from reports.render.attachments import document_csvs  # noqa: E402
 
 # name → (PDF variant, attachments, print)

@@ -4,8 +4,8 @@ A :class:`~reports.errors.ReportsError` becomes one line ``atlas: error: <messag
 and exit code 1 (``--verbose`` also prints the traceback). Imports of the heavy modules
 happen inside the commands so ``atlas --help`` stays fast.
 
-Adding a command: define it below with ``@main.command()`` (or ``@data.command()``) in the
-section reserved for it.
+Adding a command: define it below with ``@main.command()`` (or ``@data.command()``); it
+calls one function of the package, which does the work.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def _paths(sources: Path | None):
     return Paths(sources_override=sources)
 
 
-# --- atlas data ... ------------------------------------------------------------------------
+# --- atlas data: derived tables ------------------------------------------------------------
 
 
 @main.group()
@@ -83,7 +83,7 @@ def data_build(sources: Path | None) -> None:
     click.echo(f"  details: {report.build_md}")
 
 
-# --- atlas fiche ... (portrait fiches) — add the command here ------------------------------
+# --- atlas fiche: portrait fiches ----------------------------------------------------------
 
 
 @main.command("fiche")
@@ -122,7 +122,9 @@ def fiche(
     # the data libraries and builds the fiche (reports.render.pagination)
     early = region and not (as_html or all_) and can_fork(None)
     with RenderServer(Paths().root) if early else nullcontext() as server:
-        from reports.documents.fiche import Session, build_fiche, check_publication
+        from reports.documents.fiche import build_fiche
+        from reports.documents.publication import check_publication
+        from reports.documents.session import Session
         from reports.errors import ConfigError
 
         variant = "pdfa" if pdfa else "tagged"
@@ -147,7 +149,7 @@ def fiche(
             t0 = time.perf_counter()
 
 
-# --- atlas build (full atlas PDF) — add the command here -----------------------------------
+# --- atlas build: the full atlas ----------------------------------------------------------
 
 
 @main.command("build")
@@ -174,8 +176,8 @@ def atlas_build(
 
     The PDF is tagged (PDF/UA-1) and carries the CSV of every chapter section as attachments.
     """
-    from reports.documents.atlas import build_atlas
-    from reports.documents.fiche import check_publication
+    from reports.documents.atlas.build import build_atlas
+    from reports.documents.publication import check_publication
 
     variant = "pdfa" if pdfa else "tagged"
     check_publication(html, variant, print_)
@@ -196,7 +198,7 @@ def atlas_build(
         )
 
 
-# --- atlas preview (live preview server) — add the command here ----------------------------
+# --- atlas preview: live preview server -----------------------------------------------------
 
 
 @main.command("preview")

@@ -17,7 +17,10 @@ from typing import Any
 import pytest
 
 from reports.paths import PROJECT_ROOT
-from reports.preview.server import Preview, PreviewPaths, ServerThread, page_info, safe_file
+from reports.preview.engine import Preview
+from reports.preview.files import PreviewPaths, safe_file
+from reports.preview.server import ServerThread
+from reports.preview.state import page_info
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -78,7 +81,8 @@ def test_stylesheet_warnings_name_file_and_line(tmp_path: Path) -> None:
 
 def test_preview_html_is_the_html_given_to_weasyprint() -> None:
     """The preview keeps the fiche context between template edits: same string as the build."""
-    from reports.documents.fiche import Session, fiche_html
+    from reports.documents.fiche import fiche_html
+    from reports.documents.session import Session
 
     preview = Preview(PreviewPaths())
     try:
@@ -93,7 +97,7 @@ def test_preview_html_is_the_html_given_to_weasyprint() -> None:
 
 @pytest.fixture(scope="module")
 def session():  # type: ignore[no-untyped-def]
-    from reports.documents.fiche import Session
+    from reports.documents.session import Session
 
     return Session.open()
 

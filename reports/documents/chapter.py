@@ -8,7 +8,7 @@ formatted (:mod:`reports.content.model`); templates compute nothing.
 from __future__ import annotations
 
 from reports.config import Layouts, SectionSpec
-from reports.content import text
+from reports.content.analysis import analyse
 from reports.content.model import ChapterCtx, SectionCtx
 from reports.content.tables import OPENER_CHARS, build_table
 from reports.data.store import Store
@@ -71,7 +71,7 @@ def build_section(
     ctx = SectionCtx(spec.id, spec.title, spec.template, spec.page, intro=spec.intro)
     nd: list[str] = []
     for name in spec.analysis:
-        analysis = text.analyse(name, store, territory.code)
+        analysis = analyse(name, store, territory.code)
         ctx.paragraphs += analysis.paragraphs
         nd += analysis.nd_notes
     for tid in spec.tables_for(kind):

@@ -97,7 +97,8 @@ def _resolve(value: object) -> object:
 
 
 def resolve_function(fn: Callable[..., Figure] | str) -> Callable[..., Figure]:
-    """``"reports.figures.maps.choropleth_region"`` → the function (imported only when drawing)."""
+    """``"reports.figures.choropleth.choropleth_region"`` → the function (imported only when
+    drawing)."""
     if callable(fn):
         return fn
     module, _, name = fn.rpartition(".")
@@ -334,7 +335,7 @@ class Job:
 def _warm_worker(lazy_inputs: tuple[LazyInput, ...]) -> None:
     """Worker start: import the drawing stack and load the layers while the parent is still
     building the document."""
-    from reports.figures import charts, maps  # noqa: F401
+    from reports.figures import charts, choropleth, points  # noqa: F401
 
     fs.apply_style()
     for value in lazy_inputs:
@@ -478,7 +479,7 @@ def render(
     cache_dir: Path | None = None,
     **kwargs: object,
 ) -> Path:
-    """``render("reports.figures.maps.choropleth_region", deps, values, "84", classes, …)``.
+    """``render("reports.figures.choropleth.choropleth_region", deps, values, "84", classes, …)``.
 
     ``fn`` is a function or its dotted name (then its module is imported only if the figure
     is drawn); :class:`LazyInput` arguments are loaded only then too.

@@ -1,8 +1,9 @@
 """Classes and symbol scales shared by every map: pure numpy, no matplotlib or geopandas.
 
-Kept apart from :mod:`reports.figures.maps` so that computing a figure's cache key (which needs the
-classes, point styles and circle scale) does not import the drawing stack: a fiche whose
-figures are all cached never imports matplotlib, geopandas or pyproj.
+Kept apart from the map modules (:mod:`reports.figures.choropleth`, :mod:`reports.figures.points`)
+so that computing a figure's cache key (which needs the classes, point styles and circle scale)
+does not import the drawing stack: a fiche whose figures are all cached never imports
+matplotlib, geopandas or pyproj.
 
 Classification (ATLAS_SPEC §2.7): :func:`national_breaks` computes Jenks (Fisher–Jenks,
 exact and deterministic) breaks once on the 101 départements, falling back to quintiles when

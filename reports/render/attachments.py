@@ -290,14 +290,14 @@ def _table_rows(out: _Rows, layouts: Layouts, table: TableCtx, code: str) -> Non
 
 
 def _figure_rows(out: _Rows, figure: FigureCtx, code: str) -> None:
-    from reports.figures import catalogue
+    from reports.figures import inputs
 
     store = out.store
     fid, title = figure.id, figure.title
     france = code == "FR"
     deps = out.lk.departements if france else out.lk.deps_of.get(code, [])
     own = [("france", "FR")] if france else [("region", code)]
-    refs = [(lv, cd) for _, lv, cd in catalogue.reference_rows(store, out.lk.territory[code])]
+    refs = [(lv, cd) for _, lv, cd in inputs.reference_rows(store, out.lk.territory[code])]
 
     def choropleth(ind: str) -> None:
         out.indicators(
@@ -353,7 +353,7 @@ def _figure_rows(out: _Rows, figure: FigureCtx, code: str) -> None:
     elif fid in SPLITS:
         out.indicators(fid, title, store.components(SPLITS[fid]), refs)
     elif fid == "G04":
-        inds = list(catalogue.G04_INDICATORS)
+        inds = list(inputs.G04_INDICATORS)
         out.indicators(fid, title, inds, own + _france_places(out, inds))
     elif fid == "G07":
         out.indicators(fid, title, ["F04"], refs, series=True)
@@ -368,7 +368,7 @@ def _figure_rows(out: _Rows, figure: FigureCtx, code: str) -> None:
         out.indicators(fid, title, ["F11"], own + [("france", "FRM")], series=True)
     elif fid in {"G10", "G12"}:
         suffixes = ("_per_inh",) if fid == "G10" else ("_fonct", "_invest")
-        inds = [f"{d}{s}" for d, _ in catalogue.SPENDING_LEVELS for s in suffixes]
+        inds = [f"{d}{s}" for d, _ in inputs.SPENDING_LEVELS for s in suffixes]
         out.indicators(fid, title, inds, refs)
 
 

@@ -11,8 +11,10 @@ import pytest
 
 pytest.importorskip("pypdf")
 
-from reports.documents.atlas import atlas_parts, build_atlas, chapter  # noqa: E402
-from reports.documents.fiche import Session, fiche_doc  # noqa: E402
+from reports.documents.atlas.build import build_atlas  # noqa: E402
+from reports.documents.atlas.parts import atlas_parts, chapter  # noqa: E402
+from reports.documents.fiche import fiche_doc  # noqa: E402
+from reports.documents.session import Session  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -77,7 +79,7 @@ def _toc(page_texts: list[str]) -> dict[str, int]:
 
 def test_chapter_html_key_covers_data_templates_and_layouts(tmp_path: Path) -> None:
     """A kept chapter HTML is used only while nothing it is made from has changed."""
-    from reports.documents.atlas import html_key
+    from reports.documents.atlas.caches import html_key
     from reports.paths import Paths
 
     src = Paths()
@@ -98,7 +100,7 @@ def test_chapter_html_key_covers_data_templates_and_layouts(tmp_path: Path) -> N
 
 
 def test_kept_chapter_with_a_missing_figure_is_built_again(tmp_path: Path) -> None:
-    from reports.documents.atlas import _cached_html, _keep_html
+    from reports.documents.atlas.caches import cached_html, keep_html
     from reports.paths import Paths
 
     paths = Paths(root=tmp_path)
@@ -106,11 +108,11 @@ def test_kept_chapter_with_a_missing_figure_is_built_again(tmp_path: Path) -> No
     figure.parent.mkdir(parents=True)
     figure.write_bytes(b"png")
     html = '<p><img class="map" src="cache/figures/ab/abc.png" alt="carte"></p>'
-    _keep_html(tmp_path / "html", "k", ("84", html, {}, ()))
-    assert _cached_html(tmp_path / "html", "k", "84", paths) == ("84", html, {}, ())
-    assert _cached_html(tmp_path / "html", "other", "84", paths) is None
+    keep_html(tmp_path / "html", "k", ("84", html, {}, ()))
+    assert cached_html(tmp_path / "html", "k", "84", paths) == ("84", html, {}, ())
+    assert cached_html(tmp_path / "html", "other", "84", paths) is None
     figure.unlink()
-    assert _cached_html(tmp_path / "html", "k", "84", paths) is None
+    assert cached_html(tmp_path / "html", "k", "84", paths) is None
 
 
 def test_page_budget(page_texts: list[str]) -> None:

@@ -17,18 +17,14 @@ from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
 from reports.cli import main
-from reports.documents.fiche import (
-    Session,
-    build_fiche,
-    fiche_doc,
-    fiche_parts,
+from reports.documents.fiche import build_fiche, fiche_doc, fiche_parts, split_sections
+from reports.documents.publication import (
     html_to_pdf,
     pdf_cache_key,
     pdf_options,
     print_stylesheets,
-    render_html,
-    split_sections,
 )
+from reports.documents.session import Session, render_html
 from reports.errors import RenderError
 from reports.paths import Paths
 from reports.render.attachments import iter_rows

@@ -16,7 +16,8 @@ from click.testing import CliRunner
 
 from reports.cli import main
 from reports.content import fmt
-from reports.documents.fiche import Session, build_fiche, fiche_html
+from reports.documents.fiche import build_fiche, fiche_html
+from reports.documents.session import Session
 from reports.errors import RenderError
 from reports.paths import Paths
 
@@ -194,7 +195,9 @@ def test_failed_build_keeps_last_good_pdf(session, tmp_path, monkeypatch):
 
     # the parts are laid out in forked processes, which inherit the patched module
     monkeypatch.setattr("reports.render.pagination.render_document", boom)
-    monkeypatch.setattr("reports.documents.fiche.pdf_cache_key", lambda *a, **k: "never-cached")
+    monkeypatch.setattr(
+        "reports.documents.publication.pdf_cache_key", lambda *a, **k: "never-cached"
+    )
     with pytest.raises(RenderError, match="renderer crashed"):
         build_fiche(session, session.territory("94"), target)
     assert target.read_bytes() == good

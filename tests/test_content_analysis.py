@@ -1,4 +1,4 @@
-"""Analysis text (reports.content.text) against a tiny hand-made data directory."""
+"""Analysis text (reports.content.analysis) against a tiny hand-made data directory."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from reports.content import fmt
+from reports.content.analysis import SECTIONS, analyse
 from reports.content.present import format_value
-from reports.content.text import SECTIONS, analyse, gap_wording, rank_wording
+from reports.content.wording import gap_wording, rank_wording
 from reports.data.store import Store
 from reports.paths import Paths
 

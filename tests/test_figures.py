@@ -15,7 +15,7 @@ from reports.content.fmt import NBSP, NNBSP
 from reports.data.sources.base import BuildLog
 from reports.data.sources.geometry import write_geometries
 from reports.data.sources.reference import load_reference
-from reports.figures import assets, charts, classify, maps
+from reports.figures import assets, charts, choropleth, classify, geo, points
 from reports.paths import Paths
 
 
@@ -32,7 +32,7 @@ def geo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def deps(geo_dir: Path):
-    return maps.load_layers(geo_dir).deps
+    return geo.load_layers(geo_dir).deps
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +52,7 @@ def test_geometry_files(geo_dir: Path) -> None:
 
 
 def test_jenks_five_classes_matches_mapclassify(values: pd.Series) -> None:
-    classes = maps.national_breaks(values)
+    classes = classify.national_breaks(values)
     assert classes.method == "jenks"
     assert classes.k == 5
     arr = np.sort(values.to_numpy())
@@ -68,19 +68,19 @@ def test_jenks_five_classes_matches_mapclassify(values: pd.Series) -> None:
 def test_fallback_to_quintiles(monkeypatch: pytest.MonkeyPatch, values: pd.Series) -> None:
     # a Jenks result with an empty class (duplicate bound) must fall back to quantiles
     monkeypatch.setattr(classify, "fisher_jenks", lambda x, k: [1.0, 1.0, 2.0, 3.0, float(x[-1])])
-    classes = maps.national_breaks(values)
+    classes = classify.national_breaks(values)
     assert classes.method == "quantiles"
     assert classes.k == 5
     assert list(classes.bounds) == sorted(classes.bounds)
 
 
 def test_class_labels_french() -> None:
-    classes = maps.Classes((1.0, 12.3, 15.0, 1234.5, 2000.0, 3000.25))
-    labels = maps.class_labels(classes, decimals=1)
+    classes = classify.Classes((1.0, 12.3, 15.0, 1234.5, 2000.0, 3000.25))
+    labels = classify.class_labels(classes, decimals=1)
     assert labels[1] == "12,3 – 15,0"
     assert labels[2] == f"15,0 – 1{NNBSP}234,5"
-    div = maps.diverging_breaks([-30, -10, 0, 5, 20], center=-2.0)
-    assert maps.class_labels(div)[0].startswith("moins de ")
+    div = classify.diverging_breaks([-30, -10, 0, 5, 20], center=-2.0)
+    assert classify.class_labels(div)[0].startswith("moins de ")
     assert div.k == 5
 
 
@@ -89,10 +89,10 @@ def _legend_texts(fig) -> list[str]:
 
 
 def test_regional_choropleth_svg_with_nd(deps, values: pd.Series) -> None:
-    classes = maps.national_breaks(values)
+    classes = classify.national_breaks(values)
     vals = values.copy()
     vals["69"] = math.nan  # Rhône, in région 84
-    fig = maps.choropleth_region(
+    fig = choropleth.choropleth_region(
         deps, vals, "84", classes, legend_title="€ par habitant", decimals=1
     )
     texts = _legend_texts(fig)
@@ -102,28 +102,28 @@ def test_regional_choropleth_svg_with_nd(deps, values: pd.Series) -> None:
     assert data.startswith(b"<?xml") and b"<svg" in data
     assert b"<dc:date>" not in data
     # s.o. départements get their own legend entry
-    fig2 = maps.choropleth_region(deps, vals, "94", classes, so=["2A"])
+    fig2 = choropleth.choropleth_region(deps, vals, "94", classes, so=["2A"])
     assert "n.d." not in _legend_texts(fig2)
     vals["2A"] = math.nan
-    fig3 = maps.choropleth_region(deps, vals, "94", classes, so=["2A"])
+    fig3 = choropleth.choropleth_region(deps, vals, "94", classes, so=["2A"])
     assert "s.o." in _legend_texts(fig3)
 
 
 def test_france_map_with_insets(deps, values: pd.Series) -> None:
-    classes = maps.national_breaks(values)
-    fig = maps.choropleth_france(deps, values, classes, legend_title="hab./km²")
+    classes = classify.national_breaks(values)
+    fig = choropleth.choropleth_france(deps, values, classes, legend_title="hab./km²")
     assert len(fig.axes) == 6  # metropolitan frame + 5 DROM insets
     boxes = [ax.get_position() for ax in fig.axes]
     metro = boxes[0]
     for inset in boxes[1:]:  # insets never overlap the metropolitan frame
         assert inset.x1 <= metro.x0 + 1e-6 or inset.y1 <= metro.y0 + 1e-6
     assert assets.figure_bytes(fig, "svg").count(b"<svg") == 1
-    regions = maps.choropleth_france(deps, {"84": 1.0, "11": 50.0}, classes, level="region")
+    regions = choropleth.choropleth_france(deps, {"84": 1.0, "11": 50.0}, classes, level="region")
     assert "n.d." in _legend_texts(regions)
 
 
 def test_locator_points_circles(deps) -> None:
-    fig = maps.locator(deps, "04")
+    fig = choropleth.locator(deps, "04")
     assert len(fig.axes) == 6
     pts = pd.DataFrame(
         {
@@ -133,11 +133,13 @@ def test_locator_points_circles(deps) -> None:
             "value": [1000.0, 5000.0, 10.0, 300.0],
         }
     )
-    fig = maps.points_map(deps, pts, "04", legend_title="Équipements")
+    fig = points.points_map(deps, pts, "04", legend_title="Équipements")
     texts = _legend_texts(fig)
     assert f"non localisés{NBSP}: 1" in texts
     assert "Musée (3)" in texts
-    circles = maps.circles_map(deps, pts, None, maps.CircleScale(5000.0), size_title="Entrées")
+    circles = points.circles_map(
+        deps, pts, None, classify.CircleScale(5000.0), size_title="Entrées"
+    )
     assert len(circles.axes) == 6
 
 

@@ -1,0 +1,111 @@
+"""Publication options shared by the fiche and the atlas: PDF variant, figure resolution,
+``--print`` stylesheets, and the PDF written from HTML through the content-hash cache."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from reports import __version__
+from reports.documents.session import DEFAULT_DATE, Session
+from reports.errors import ConfigError
+from reports.figures.assets import DEFAULT_DPI, PRINT_DPI
+from reports.paths import Paths
+from reports.render.pagination import RenderServer, render_parts
+from reports.render.pdf import (
+    DEFAULT_VARIANT,
+    PRINT_STYLESHEET,
+    VARIANTS,
+    atomic_write,
+    options_fingerprint,
+    pdf_variant_options,
+)
+
+
+def check_publication(html: bool, variant: str, print_: bool) -> None:
+    """Refuse option combinations that cannot work (an HTML file has no PDF variant)."""
+    if variant not in VARIANTS:
+        raise ConfigError(f"unknown PDF variant {variant!r}", hint=f"use {', '.join(VARIANTS)}")
+    if html and variant == "pdfa":
+        raise ConfigError("--pdfa cannot be used with --html: PDF/A is a PDF variant")
+    if html and print_:
+        raise ConfigError("--print cannot be used with --html: bleed and crop marks are PDF-only")
+
+
+def pdf_options(
+    session: Session, variant: str = DEFAULT_VARIANT, attachments: Iterable[Any] = ()
+) -> dict[str, Any]:
+    """``write_pdf`` options of a publication variant, dated by the layouts' ``date``."""
+    return pdf_variant_options(
+        variant, attachments=attachments, date=session.setting("date", DEFAULT_DATE)
+    )
+
+
+def figure_dpi(print_: bool) -> int:
+    """Resolution of the raster figures: 300 dpi for a print shop, 200 dpi otherwise."""
+    return PRINT_DPI if print_ else DEFAULT_DPI
+
+
+def print_stylesheets(print_: bool) -> list[str]:
+    """Extra stylesheets (project-relative) of ``--print``: bleed and crop marks."""
+    return [PRINT_STYLESHEET] if print_ else []
+
+
+def styles_digest(paths: Paths) -> str:
+    """Hash of every file under ``styles/`` (CSS and fonts): part of every layout cache key,
+    since a stylesheet edit changes pages without changing the HTML."""
+    h = hashlib.sha256()
+    for path in sorted(paths.styles.rglob("*")):
+        if path.is_file():
+            h.update(path.relative_to(paths.styles).as_posix().encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def pdf_cache_key(
+    session: Session, html: str, options: dict, stylesheets: Iterable[str] = ()
+) -> str:
+    """Content hash of everything that shapes the PDF: the HTML, the stylesheets and fonts,
+    the engine version and options (figure files are content-named, so the HTML covers them).
+    """
+    from importlib.metadata import version
+
+    h = hashlib.sha256()
+    h.update(html.encode("utf-8"))
+    h.update(styles_digest(session.paths).encode())
+    h.update(f"{version('weasyprint')}|{__version__}|{options_fingerprint(options)}".encode())
+    h.update(f"|{list(stylesheets)!r}".encode())
+    return h.hexdigest()[:32]
+
+
+def html_to_pdf(
+    session: Session,
+    html: str,
+    target: Path,
+    options: dict,
+    *,
+    stylesheets: Iterable[str] = (),
+    use_cache: bool = True,
+    parts: Callable[[], Sequence[str]] | None = None,
+    server: RenderServer | None = None,
+) -> Path:
+    """Render ``html`` to ``target``; an identical input reuses the cached PDF bytes.
+
+    ``parts``: makes the same document cut in parts (:func:`fiche_parts`), laid out in parallel by
+    ``server`` (or one inside the other in this process); ``stylesheets`` are added after the
+    document's own (project-relative paths, e.g. ``--print``); ``use_cache=False`` always
+    renders (benchmarks, reproducibility tests).
+    """
+    extra = list(stylesheets)
+    key = pdf_cache_key(session, html, options, extra)
+    cached = session.paths.cache / "pdf" / f"{key}.pdf"
+    if not use_cache or not cached.is_file():
+        dest = cached if use_cache else target
+        htmls = parts() if parts else [html]
+        render_parts(htmls, dest, session.paths.root, options, extra, server)
+        if not use_cache:
+            return target
+    return atomic_write(target, lambda tmp: shutil.copyfile(cached, tmp))

@@ -1,0 +1,64 @@
+"""What every document build needs once (paths, data, layouts) and the document context
+and HTML of a document (:mod:`reports.content.model`, Jinja templates)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from reports import __version__
+from reports.config import Layouts, load_layouts
+from reports.content.model import ChapterCtx, DocCtx
+from reports.data.store import Store
+from reports.data.territories import FRANCE, Territory, regions, resolve
+from reports.paths import Paths
+from reports.render.jinja import make_env, render_template
+
+STYLESHEETS = ["styles/print.css"]
+
+
+DEFAULT_DATE = "2026-01-01"  # metadata date when layouts.yaml settings has no ``date``
+
+
+@dataclass
+class Session:
+    """What every build needs once: paths, data, layouts, Jinja environment."""
+
+    paths: Paths
+    store: Store
+    layouts: Layouts
+
+    @classmethod
+    def open(cls, paths: Paths | None = None) -> Session:
+        paths = paths or Paths()
+        store = Store(paths)
+        store.check()
+        layouts = load_layouts(paths.layouts, paths.templates)
+        return cls(paths, store, layouts)
+
+    def territory(self, text: str) -> Territory:
+        return resolve(text, self.store.territories)
+
+    def all_territories(self) -> list[Territory]:
+        return [*regions(self.store.territories), FRANCE]
+
+    def setting(self, key: str, default: str = "") -> str:
+        return str(self.layouts.settings.get(key, default))
+
+
+def doc_ctx(session: Session, kind: str, title: str, chapters: list[ChapterCtx]) -> DocCtx:
+    return DocCtx(
+        kind=kind,
+        title=title,
+        subtitle="Atlas régional de la culture",
+        author=session.setting("author"),
+        date=session.setting("date", DEFAULT_DATE),
+        version=__version__,
+        edition=session.setting("edition"),
+        stylesheets=STYLESHEETS,
+        chapters=chapters,
+    )
+
+
+def render_html(session: Session, template: str, doc: DocCtx) -> str:
+    env = make_env(session.paths.templates)
+    return render_template(env, template, {"doc": doc})

@@ -1,0 +1,272 @@
+"""Choropleth and locator maps: départements or régions filled with the national classes, a
+région's départements labelled; pure functions returning matplotlib Figures (no file I/O).
+
+Classes come from :mod:`reports.figures.classify` (ATLAS_SPEC §2.7): the same :class:`Classes`
+object is passed to every map, so a colour means the same value everywhere. n.d. = light grey,
+hatched; s.o. = white, hatched. Titles are never drawn (the HTML caption carries them); legends
+are, with their unit, inside the figure.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+from matplotlib import patheffects
+from matplotlib.figure import Figure
+from matplotlib.path import Path as MplPath
+
+from reports.figures import style as fs
+from reports.figures.classify import Classes
+from reports.figures.frames import (
+    INSETS_BOTTOM,
+    INSETS_LEFT,
+    Frame,
+    InsetLayout,
+    france_frames,
+    region_figure,
+)
+from reports.figures.geo import REGION_OF_DROM, label_point, register_gdf
+from reports.figures.map_elements import (
+    class_legend,
+    collection,
+    context,
+    inset_labels,
+    outline,
+    scale_bar,
+)
+
+
+# --- values ------------------------------------------------------------------------------
+def _value_map(values: Mapping[str, float | None] | pd.Series) -> dict[str, float]:
+    items = values.items()
+    out: dict[str, float] = {}
+    for k, v in items:
+        try:
+            f = float(v) if v is not None else math.nan
+        except (TypeError, ValueError):
+            f = math.nan
+        out[str(k)] = f
+    return out
+
+
+# --- fills and labels --------------------------------------------------------------------
+def _fill_units(
+    frame: Frame,
+    codes: list[str],
+    values: dict[str, float],
+    classes: Classes,
+    so: set[str],
+    linewidth: float,
+) -> set[str]:
+    """Colour ``codes`` of the frame's layer; returns the statuses drawn ({"nd", "so"})."""
+    classed: tuple[list[MplPath], list[str]] = ([], [])
+    nd: list[MplPath] = []
+    so_paths: list[MplPath] = []
+    wanted = set(codes)
+    for code, path in frame.dep_items():
+        if code not in wanted:
+            continue
+        color = classes.color(values.get(code, math.nan))
+        if color is not None:
+            classed[0].append(path)
+            classed[1].append(color)
+        elif code in so:
+            so_paths.append(path)
+        else:
+            nd.append(path)
+    collection(frame.ax, classed[0], classed[1], linewidth=linewidth, zorder=2)
+    collection(frame.ax, nd, fs.ND_COLOR, linewidth=linewidth, hatch=fs.ND_HATCH, zorder=2)
+    collection(
+        frame.ax,
+        so_paths,
+        fs.SO_COLOR,
+        edgecolor="#b0b0b0",
+        linewidth=linewidth,
+        hatch=fs.SO_HATCH,
+        zorder=2,
+    )
+    return {s for s, p in (("nd", nd), ("so", so_paths)) if p}
+
+
+def _fill_regions(
+    frame: Frame, values: dict[str, float], classes: Classes, so: set[str], linewidth: float
+) -> set[str]:
+    classed_paths: list[MplPath] = []
+    classed_colors: list[str] = []
+    nd: list[MplPath] = []
+    so_paths: list[MplPath] = []
+    for code, path in frame.region_items():
+        color = classes.color(values.get(code, math.nan))
+        if color is not None:
+            classed_paths.append(path)
+            classed_colors.append(color)
+        elif code in so:
+            so_paths.append(path)
+        else:
+            nd.append(path)
+    collection(frame.ax, classed_paths, classed_colors, linewidth=linewidth, zorder=2)
+    collection(frame.ax, nd, fs.ND_COLOR, linewidth=linewidth, hatch=fs.ND_HATCH, zorder=2)
+    collection(
+        frame.ax,
+        so_paths,
+        fs.SO_COLOR,
+        edgecolor="#b0b0b0",
+        linewidth=linewidth,
+        hatch=fs.SO_HATCH,
+        zorder=2,
+    )
+    return {s for s, p in (("nd", nd), ("so", so_paths)) if p}
+
+
+def _halo() -> list:
+    return [patheffects.withStroke(linewidth=1.8, foreground="white")]
+
+
+def _wrap_name(name: str, max_len: int = 13) -> str:
+    if len(name) <= max_len:
+        return name
+    for sep in ("-", " "):
+        if sep in name:
+            i = name.find(sep, len(name) // 2 - 3)
+            i = i if i > 0 else name.rfind(sep)
+            if i > 0:
+                keep = sep if sep == "-" else ""
+                return name[:i] + keep + "\n" + name[i + 1 :]
+    return name
+
+
+def _dep_labels(frame: Frame, key: str, codes: list[str], size: float) -> None:
+    """Names at polylabel points; a code when the name does not fit in the polygon."""
+    ax, layer = frame.ax, frame.layer
+    fig = ax.figure
+    x0, x1 = ax.get_xlim()
+    width_in = ax.get_position().width * fig.get_figwidth()
+    units_per_pt = (x1 - x0) / (width_in * 72)
+    for code in codes:
+        geom = layer.geoms[layer.codes.index(code)]
+        name = _wrap_name(layer.names[layer.codes.index(code)])
+        longest = max(len(s) for s in name.split("\n"))
+        text_w = longest * size * 0.55 * units_per_pt
+        gx0, _, gx1, _ = shapely.bounds(max(shapely.get_parts(geom), key=lambda p: p.area))
+        label = name if text_w < (gx1 - gx0) * 0.95 else code
+        x, y = label_point(key, frame.zone, frame.tolerance, code)
+        ax.text(
+            x,
+            y,
+            label,
+            ha="center",
+            va="center",
+            fontsize=size,
+            linespacing=0.95,
+            zorder=7,
+            path_effects=_halo(),
+        )
+
+
+# --- public maps -------------------------------------------------------------------------
+def choropleth_region(
+    gdf_deps: gpd.GeoDataFrame,
+    values: Mapping[str, float | None] | pd.Series,
+    region_code: str,
+    breaks: Classes,
+    *,
+    legend_title: str = "",
+    so: Iterable[str] = (),
+    decimals: int | None = None,
+    figsize: tuple[float, float] | None = None,
+    max_map_size: tuple[float, float] = (4.8, 4.2),
+    legend_width: float = 1.5,
+    labels: bool = True,
+    label_size: float = 6.5,
+) -> Figure:
+    """Départements of one région coloured with the national classes, neighbours in grey.
+
+    ``values``: département code → value (NaN/None = n.d., or s.o. when the code is in
+    ``so``). ``legend_width`` (inches) is reserved on the right for the legend; without
+    ``figsize`` the map box takes the région's shape within ``max_map_size`` (inches).
+    """
+    fs.apply_style()
+    key = register_gdf(gdf_deps)
+    fig, frame, lw = region_figure(key, region_code, figsize, max_map_size, legend_width)
+    members = [
+        c for c, r in zip(frame.layer.codes, frame.layer.regions, strict=True) if r == region_code
+    ]
+    context(frame, set(members))
+    statuses = _fill_units(frame, members, _value_map(values), breaks, set(so), 0.5)
+    outline(frame, region_code)
+    if labels:
+        _dep_labels(frame, key, members, label_size)
+    scale_bar(frame.ax, frac=0.22)
+    class_legend(fig, breaks, legend_title, statuses, (1.0 - lw + 0.02, 0.97), decimals)
+    return fig
+
+
+def choropleth_france(
+    gdf: gpd.GeoDataFrame,
+    values: Mapping[str, float | None] | pd.Series,
+    breaks: Classes,
+    level: str = "departement",
+    drom_insets: bool = True,
+    *,
+    legend_title: str = "",
+    so: Iterable[str] = (),
+    decimals: int | None = None,
+    layout: InsetLayout = INSETS_LEFT,
+) -> Figure:
+    """France: metropolitan frame + the five DROM insets, same classes everywhere.
+
+    ``gdf`` is the département layer (with ``region``); ``level="region"`` colours the
+    régions (dissolved from the départements) with région-keyed ``values``.
+    """
+    fs.apply_style()
+    key = register_gdf(gdf)
+    fig = Figure(figsize=layout.figsize)
+    frames = france_frames(fig, key, layout, drom=drom_insets)
+    vals, so_set = _value_map(values), set(so)
+    statuses: set[str] = set()
+    for fr in frames:
+        if level == "region":
+            statuses |= _fill_regions(fr, vals, breaks, so_set, 0.4)
+        else:
+            statuses |= _fill_units(fr, fr.layer.codes, vals, breaks, so_set, 0.25)
+            collection(
+                fr.ax,
+                [p for _, p in fr.region_items()],
+                "none",
+                edgecolor="#ffffff",
+                linewidth=0.8,
+                zorder=3,
+            )
+        if layout.scale_bars:
+            scale_bar(fr.ax, size=5.0 if fr.inset else 6.0, frac=0.3 if fr.inset else 0.18)
+    inset_labels(frames, layout)
+    class_legend(fig, breaks, legend_title, statuses, layout.legend_anchor, decimals)
+    return fig
+
+
+def locator(
+    gdf_deps: gpd.GeoDataFrame,
+    region_code: str,
+    *,
+    layout: InsetLayout = INSETS_BOTTOM,
+    color: str = fs.REGION_COLOR,
+) -> Figure:
+    """France with the région highlighted (a DROM is highlighted in its inset)."""
+    fs.apply_style()
+    key = register_gdf(gdf_deps)
+    fig = Figure(figsize=layout.figsize)
+    frames = france_frames(fig, key, layout)
+    for fr in frames:
+        items = fr.region_items()
+        colors = [color if r == region_code else "#dcdcdc" for r, _ in items]
+        collection(fr.ax, [p for _, p in items], colors, linewidth=0.4, zorder=2)
+        if fr.inset and REGION_OF_DROM.get(region_code) == fr.zone:
+            for spine in fr.ax.spines.values():
+                spine.set_edgecolor(color)
+                spine.set_linewidth(1.0)
+    inset_labels(frames, layout, highlight=REGION_OF_DROM.get(region_code))
+    return fig

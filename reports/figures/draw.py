@@ -1,0 +1,392 @@
+"""The catalogue's drawers: ``(store, territory, paths)`` → the path of the cached image (None
+when the figure does not apply), drawn through :func:`reports.figures.assets.render` by
+:mod:`reports.figures.choropleth`, :mod:`reports.figures.points` or
+:mod:`reports.figures.charts`. France gets national département choropleths for point maps."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+
+from reports.content.present import unit_label
+from reports.data.store import Store
+from reports.data.territories import Territory
+from reports.figures.inputs import (
+    FACILITY_LABELS,
+    G04_INDICATORS,
+    SPENDING_LEVELS,
+    departements,
+    names,
+    reference_rows,
+    so_codes,
+    split_frame,
+    value_or_nan,
+)
+from reports.paths import Paths
+
+
+# --- maps --------------------------------------------------------------------------------
+def choropleth(ind: str) -> Callable:
+    def draw(store: Store, territory: Territory, paths: Paths):
+        from reports.figures import assets, classify
+
+        deps = departements(paths)
+        vals = store.level_values(ind, "departement")
+        classes = classify.national_breaks(vals.dropna().to_numpy())
+        unit = unit_label(store, ind)
+        decimals = int(store.info(ind)["decimals"])
+        so = so_codes(store, ind)
+        if territory.is_france:
+            return assets.render(
+                "reports.figures.choropleth.choropleth_france",
+                deps,
+                vals,
+                classes,
+                legend_title=unit,
+                so=so,
+                decimals=decimals,
+                kind="choropleth",
+                cache_dir=paths.figures_cache,
+            )
+        return assets.render(
+            "reports.figures.choropleth.choropleth_region",
+            deps,
+            vals,
+            territory.code,
+            classes,
+            legend_title=unit,
+            so=so,
+            decimals=decimals,
+            kind="choropleth",
+            cache_dir=paths.figures_cache,
+        )
+
+    return draw
+
+
+def draw_locator(store: Store, territory: Territory, paths: Paths):
+    from reports.figures import assets, classify
+
+    deps = departements(paths)
+    if territory.is_france:
+        vals = store.level_values("C01", "region")
+        classes = classify.national_breaks(vals.dropna().to_numpy())
+        return assets.render(
+            "reports.figures.choropleth.choropleth_france",
+            deps,
+            vals / 1e6,
+            classes_millions(classes),
+            level="region",
+            legend_title="millions d'hab.",
+            decimals=1,
+            kind="choropleth",
+            cache_dir=paths.figures_cache,
+        )
+    return assets.render(
+        "reports.figures.choropleth.locator",
+        deps,
+        territory.code,
+        kind="locator",
+        cache_dir=paths.figures_cache,
+    )
+
+
+def classes_millions(classes):
+    from dataclasses import replace
+
+    return replace(classes, bounds=tuple(b / 1e6 for b in classes.bounds))
+
+
+def _region_points(store: Store, territory: Territory, types: list[str]) -> pd.DataFrame:
+    f = store.facilities
+    f = f[f["type"].isin(types) & (f["region"] == territory.code)]
+    return f.sort_values(["type", "id"]).reset_index(drop=True)
+
+
+def draw_facilities(store: Store, territory: Territory, paths: Paths):
+    from reports.figures import assets, classify
+
+    if territory.is_france:
+        return choropleth("O01_p100k")(store, territory, paths)
+    types = ["bibliotheque", "musee", "cinema", "cinema_drom", "archives"]
+    pts = _region_points(store, territory, types)
+    pts = pts.assign(category=pts["type"].map(FACILITY_LABELS))
+    cats = [FACILITY_LABELS[t] for t in types if t in set(pts["type"])]
+    styles = classify.default_point_styles(cats)
+    return assets.render(
+        "reports.figures.points.points_map",
+        departements(paths),
+        pts[["lon", "lat", "category"]],
+        territory.code,
+        styles=styles,
+        legend_title="Équipements",
+        kind="points",
+        cache_dir=paths.figures_cache,
+    )
+
+
+def draw_points(ftype: str, legend: str, fr_indicator: str) -> Callable:
+    def draw(store: Store, territory: Territory, paths: Paths):
+        from reports.figures import assets, classify
+
+        if territory.is_france:
+            return choropleth(fr_indicator)(store, territory, paths)
+        pts = _region_points(store, territory, [ftype])
+        if ftype == "jardin":
+            pts = pts.assign(category="Jardins remarquables")
+        cats = sorted(pts["category"].dropna().astype(str).unique())
+        national = sorted(
+            store.facilities.loc[store.facilities["type"] == ftype, "category"]
+            .dropna()
+            .astype(str)
+            .unique()
+        )
+        styles = classify.default_point_styles(national if ftype != "jardin" else cats)
+        styles = {c: styles[c] for c in cats if c in styles}
+        if pts.empty:
+            return None
+        return assets.render(
+            "reports.figures.points.points_map",
+            departements(paths),
+            pts[["lon", "lat", "category"]],
+            territory.code,
+            styles=styles,
+            legend_title=legend,
+            kind="points",
+            cache_dir=paths.figures_cache,
+        )
+
+    return draw
+
+
+def draw_museum_circles(store: Store, territory: Territory, paths: Paths):
+    from reports.figures import assets, classify
+
+    if territory.is_france:
+        return choropleth("F02")(store, territory, paths)
+    m = store.museums
+    scale = classify.CircleScale(float(m["entries_2023"].max()))
+    sub = m[m["region"] == territory.code].copy()
+    sub["value"] = sub["entries_2023"]
+    sub["change"] = 100 * (
+        sub["entries_2023"] / sub["entries_2019"].where(sub["entries_2019"] > 0) - 1
+    )
+    sub = sub.sort_values("museofile")[["lon", "lat", "value", "change"]]
+    if sub["value"].fillna(0).sum() == 0:
+        return None
+    centre = store.value("F03", "france", "FR") or 0.0
+    classes = classify.diverging_breaks(
+        m.assign(c=100 * (m["entries_2023"] / m["entries_2019"].where(m["entries_2019"] > 0) - 1))[
+            "c"
+        ]
+        .dropna()
+        .to_numpy(),
+        centre,
+    )
+    return assets.render(
+        "reports.figures.points.circles_map",
+        departements(paths),
+        sub,
+        territory.code,
+        scale,
+        color_by="change",
+        classes=classes,
+        size_title="Entrées 2023",
+        color_title="Évolution 2019-2023 (%)",
+        decimals=0,
+        kind="circles",
+        cache_dir=paths.figures_cache,
+    )
+
+
+def draw_cinema_circles(store: Store, territory: Territory, paths: Paths):
+    from reports.figures import assets, classify
+
+    if territory.is_france:
+        return choropleth("F09")(store, territory, paths)
+    f = store.facilities
+    cin = f[f["type"] == "cinema"]
+    scale = classify.CircleScale(float(cin["value"].max()))
+    sub = cin[cin["region"] == territory.code].sort_values("id")[["lon", "lat", "value"]]
+    if sub.empty:
+        return None
+    return assets.render(
+        "reports.figures.points.circles_map",
+        departements(paths),
+        sub,
+        territory.code,
+        scale,
+        size_title="Entrées 2022",
+        kind="circles",
+        cache_dir=paths.figures_cache,
+    )
+
+
+# --- charts ------------------------------------------------------------------------------
+def draw_split(prefix: str, stacked: bool = True) -> Callable:
+    def draw(store: Store, territory: Territory, paths: Paths):
+        from reports.figures import assets
+
+        df = split_frame(store, prefix, territory)
+        if df.isna().all().all():
+            return None
+        if stacked:
+            return assets.render(
+                "reports.figures.charts.stacked_100", df, decimals=0, cache_dir=paths.figures_cache
+            )
+        return assets.render(
+            "reports.figures.charts.grouped_bars",
+            df.T,
+            unit_label="%",
+            decimals=1,
+            horizontal=True,
+            cache_dir=paths.figures_cache,
+        )
+
+    return draw
+
+
+def draw_dot_index(store: Store, territory: Territory, paths: Paths):
+    from reports.content.tables import france_code_for
+    from reports.figures import assets
+
+    level, code = ("france", "DROM") if territory.is_france else ("region", territory.code)
+    data = {}
+    for ind in G04_INDICATORS:
+        fr = store.value(ind, "france", france_code_for(store, ind))
+        v = store.value(ind, level, code)
+        label = store.label(ind).replace(" pour 100 000 habitants", "")
+        data[label] = 100 * v / fr if v is not None and fr else float("nan")
+    return assets.render(
+        "reports.figures.charts.dot_index", pd.Series(data), cache_dir=paths.figures_cache
+    )
+
+
+def draw_index_lines(store: Store, territory: Territory, paths: Paths):
+    from reports.figures import assets
+
+    rows = reference_rows(store, territory)
+    df = pd.DataFrame({label: store.series("F04", lv, cd) for label, lv, cd in rows})
+    return assets.render("reports.figures.charts.index_lines", df, cache_dir=paths.figures_cache)
+
+
+def draw_entries_by_dep(store: Store, territory: Territory, paths: Paths):
+    from reports.figures import assets
+
+    if territory.is_france:
+        codes, level = list(store.territories.query("level == 'region'")["code"]), "region"
+    else:
+        codes, level = store.departements_of(territory.code), "departement"
+    names_ = names(store, level)
+    df = pd.DataFrame(
+        {
+            "2019": [_year(store, "F01", level, c, 2019) / 1e3 for c in codes],
+            "2023": [_year(store, "F01", level, c, 2023) / 1e3 for c in codes],
+        },
+        index=[names_[c] for c in codes],
+    )
+    return assets.render(
+        "reports.figures.charts.grouped_bars",
+        df,
+        unit_label="milliers d'entrées",
+        decimals=0,
+        horizontal=True,
+        value_labels=False,
+        figsize=(6.8, max(1.6, 0.32 * len(codes) + 0.8)),
+        cache_dir=paths.figures_cache,
+    )
+
+
+def _year(store: Store, ind: str, level: str, code: str, year: int) -> float:
+    s = store.series(ind, level, code)
+    return float(s.get(year, float("nan")))
+
+
+def draw_screens(store: Store, territory: Territory, paths: Paths):
+    from reports.figures import assets
+
+    if not territory.is_france and territory.kind == "drom":
+        return None
+    level, code = ("france", "FRM") if territory.is_france else ("region", territory.code)
+    values = store.series("F11", level, code)
+    ref = store.series("F11", "france", "FRM")
+    index = (
+        pd.DataFrame(
+            {
+                (territory.name if not territory.is_france else "France métro."): 100
+                * values
+                / values.iloc[0],
+                "France métro.": 100 * ref / ref.iloc[0],
+            }
+        )
+        if not territory.is_france
+        else pd.DataFrame({"France métro.": 100 * ref / ref.iloc[0]})
+    )
+    return assets.render(
+        "reports.figures.charts.line_with_index",
+        values.rename("Écrans"),
+        index,
+        cache_dir=paths.figures_cache,
+    )
+
+
+def draw_spending_per_inh(store: Store, territory: Territory, paths: Paths):
+    from reports.figures import assets
+
+    rows = reference_rows(store, territory)
+    df = pd.DataFrame(
+        {
+            label: [value_or_nan(store, f"{d}_per_inh", lv, cd) for d, _ in SPENDING_LEVELS]
+            for label, lv, cd in rows
+        },
+        index=[name for _, name in SPENDING_LEVELS],
+    )
+    return assets.render(
+        "reports.figures.charts.grouped_bars",
+        df,
+        unit_label="€ par habitant",
+        decimals=0,
+        horizontal=True,
+        cache_dir=paths.figures_cache,
+    )
+
+
+def draw_spending_parts(store: Store, territory: Territory, paths: Paths):
+    from reports.figures import assets
+
+    level, code = ("france", "FR") if territory.is_france else ("region", territory.code)
+    df = pd.DataFrame(
+        {
+            "Fonctionnement": [
+                value_or_nan(store, f"{d}_fonct", level, code) / 1e6 for d, _ in SPENDING_LEVELS
+            ],
+            "Investissement": [
+                value_or_nan(store, f"{d}_invest", level, code) / 1e6 for d, _ in SPENDING_LEVELS
+            ],
+        },
+        index=[name for _, name in SPENDING_LEVELS],
+    )
+    return assets.render(
+        "reports.figures.charts.stacked_bars",
+        df,
+        unit_label="M€",
+        decimals=1,
+        cache_dir=paths.figures_cache,
+    )
+
+
+def draw_sectors(store: Store, territory: Territory, paths: Paths):
+    from reports.figures import assets
+
+    df = split_frame(store, "D08", territory)
+    df = df[df.columns[(df.fillna(0) > 0).any()]]
+    return assets.render(
+        "reports.figures.charts.grouped_bars",
+        df.T,
+        unit_label="%",
+        decimals=1,
+        horizontal=True,
+        figsize=(6.8, 3.6),
+        cache_dir=paths.figures_cache,
+    )
