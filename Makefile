@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 SYSTEM_STAMP := .venv/.system-stamp
 APT_PACKAGES := poppler-utils chromium libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
 
-.PHONY: atlas fiches test lint data preview bench setup system clean
+.PHONY: atlas fiches test test-full lint data preview bench setup system clean
 
 setup: $(STAMP) $(SYSTEM_STAMP)
 
@@ -45,6 +45,10 @@ preview: setup
 test: setup
 	$(BIN)/ruff check reports tests benchmarks
 	$(BIN)/python -m pytest
+
+test-full: setup  # + the checks too long for every run (a --pdfa atlas build)
+	$(BIN)/ruff check reports tests benchmarks
+	ATLAS_TEST_FULL=1 $(BIN)/python -m pytest
 
 lint: setup
 	$(BIN)/ruff check reports tests benchmarks

@@ -1,8 +1,12 @@
 """``atlas`` command line. Thin: parse options, call the library, print a short summary.
 
-A :class:`~reports.errors.ReportsError` becomes one line ``atlas: error: <message>`` on stderr
-and exit code 1 (``--verbose`` also prints the traceback). Imports of the heavy modules
-happen inside the commands so ``atlas --help`` stays fast.
+Every failure is one line ``atlas: error: <where>: <what> — <hint>`` on stderr, never a
+traceback (``--verbose`` adds it): a :class:`~reports.errors.ReportsError`, an ``OSError`` (full
+disk, permissions, read-only file system), a bad option (exit 2), or an unexpected exception
+(a bug, named as one); other failures exit 1. SIGINT, SIGTERM and SIGHUP stop a command
+cleanly — workers stopped, temporary files removed — with exit 130, 143 or 129
+(:mod:`reports.processes`). Imports of the heavy modules happen inside the commands so
+``atlas --help`` stays fast.
 
 Adding a command: define it below with ``@main.command()`` (or ``@data.command()``); it
 calls one function of the package, which does the work.
@@ -11,26 +15,79 @@ calls one function of the package, which does the work.
 from __future__ import annotations
 
 import traceback
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import click
 
 from reports import __version__
-from reports.errors import ReportsError
+from reports.errors import ReportsError, from_os_error
+from reports.processes import signal_name, stop_on_signals
+
+
+def _internal(exc: BaseException, ctx: click.Context) -> ReportsError:
+    """An exception nobody foresaw (a bug): named with the innermost project line."""
+    where = ctx.command_path
+    package = Path(__file__).resolve().parent
+    for frame, lineno in traceback.walk_tb(exc.__traceback__):
+        name = Path(frame.f_code.co_filename)
+        if package in name.parents:
+            where = f"{name.relative_to(package.parent)}:{lineno}"
+    text = " ".join(str(exc).split())[:300]
+    return ReportsError(
+        f"internal error: {type(exc).__name__}" + (f": {text}" if text else ""),
+        where=where,
+        hint="a bug: run again with `atlas -v …` for the traceback, and report it",
+    )
+
+
+def _usage(exc: click.UsageError, ctx: click.Context) -> ReportsError:
+    command = exc.ctx.command_path if exc.ctx else ctx.command_path
+    where = command
+    if isinstance(exc, click.BadParameter) and exc.param is not None:
+        where = f"{command} {'/'.join(exc.param.opts) or exc.param.human_readable_name}"
+    return ReportsError(exc.message.rstrip("."), where=where, hint=f"see `{command} --help`")
 
 
 class AtlasGroup(click.Group):
-    """Click group that turns library errors into one-line messages."""
+    """Click group that turns every failure into one line (see the module docstring)."""
 
     def invoke(self, ctx: click.Context):
-        try:
-            return super().invoke(ctx)
-        except ReportsError as exc:
+        def fail(error: ReportsError, code: int = 1) -> None:
             if ctx.obj and ctx.obj.get("verbose"):
                 traceback.print_exc()
-            message = " ".join(exc.format().split())
+            message = " ".join(error.format().split())
             click.echo(f"atlas: error: {message}", err=True)
-            ctx.exit(1)
+            ctx.exit(code)
+
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.Abort):
+            raise
+        except click.UsageError as exc:
+            fail(_usage(exc, ctx), exc.exit_code)
+        except click.ClickException as exc:
+            fail(ReportsError(exc.format_message(), where=ctx.command_path), exc.exit_code)
+        except ReportsError as exc:
+            fail(exc)
+        except OSError as exc:
+            fail(from_os_error(exc))
+        except BrokenProcessPool:
+            fail(
+                ReportsError(
+                    "a worker process ended unexpectedly",
+                    where=ctx.command_path,
+                    hint="it was killed (out of memory?): try again with fewer workers (-j)",
+                )
+            )
+        except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM, SIGHUP: cleaned up on the way out
+            if ctx.obj and ctx.obj.get("verbose"):
+                traceback.print_exc()
+            name = signal_name(exc)
+            click.echo(f"atlas: stopped by {name}", err=True)
+            ctx.exit(128 + getattr(exc, "signum", 2))
+        except Exception as exc:
+            fail(_internal(exc, ctx))
 
 
 @click.group(cls=AtlasGroup)
@@ -41,6 +98,7 @@ def main(ctx: click.Context, verbose: bool) -> None:
     """Atlas régional de la culture and regional portrait fiches."""
     ctx.ensure_object(dict)
     ctx.obj["verbose"] = verbose
+    ctx.with_resource(stop_on_signals())  # SIGTERM / SIGHUP unwind like Ctrl-C
 
 
 def _paths(sources: Path | None):
@@ -64,11 +122,17 @@ def data() -> None:
     default=None,
     help="Raw sources directory (default: ATLAS_SOURCES or ../shared/data/sources).",
 )
-def data_build(sources: Path | None) -> None:
-    """Rebuild data/ from the raw open-data sources."""
+@click.option(
+    "--accept-changes",
+    is_flag=True,
+    help="Confirm a real change of a source's row count (a loss above 20 % or a doubling "
+    "against data/manifest.json otherwise stops the build).",
+)
+def data_build(sources: Path | None, accept_changes: bool) -> None:
+    """Rebuild data/ from the raw open-data sources (quality gates: data/BUILD.md)."""
     from reports.data.build import build_data
 
-    report = build_data(_paths(sources))
+    report = build_data(_paths(sources), accept_changes=accept_changes)
     rows = ", ".join(f"{name} {n:,}".replace(",", " ") for name, n in report.tables.items())
     click.echo(f"atlas: data built in {report.seconds:.1f} s → {report.data_dir}")
     click.echo(f"  {rows}")
@@ -98,10 +162,10 @@ def data_build(sources: Path | None) -> None:
 @click.option("--html", "as_html", is_flag=True, help="Write the HTML given to WeasyPrint.")
 @click.option("--all", "all_", is_flag=True, help="Build the 19 fiches (18 régions + France).")
 @click.option(
-    "--pdfa", is_flag=True, help="Archival PDF/A-3b (tagged, CSV attached) instead of PDF/UA-1."
+    "--pdfa", is_flag=True, help="Archival: PDF/A-3a and PDF/UA-1 (tagged, CSV attached)."
 )
 @click.option(
-    "--print", "print_", is_flag=True, help="For a print shop: 3 mm bleed and crop marks."
+    "--print", "print_", is_flag=True, help="For a print shop: PDF/X-4, 3 mm bleed, crop marks."
 )
 def fiche(
     region: str | None, output: Path | None, as_html: bool, all_: bool, pdfa: bool, print_: bool
@@ -126,13 +190,26 @@ def fiche(
         from reports.documents.publication import check_publication
         from reports.documents.session import Session
         from reports.errors import ConfigError
+        from reports.render.outputs import check_output
 
         variant = "pdfa" if pdfa else "tagged"
         check_publication(as_html, variant, print_)
         if not region and not all_:
-            raise ConfigError("give a REGION (e.g. 84, 'Bretagne', france) or --all")
+            raise ConfigError(
+                "give a REGION (e.g. 84, 'Bretagne', france) or --all", where="atlas fiche"
+            )
+        if region and all_:
+            raise ConfigError(
+                f"REGION {region!r} and --all given",
+                where="atlas fiche",
+                hint="give one REGION, or --all for the 19 fiches",
+            )
         if all_ and output:
-            raise ConfigError("--output cannot be used with --all (one file per fiche)")
+            raise ConfigError(
+                "--output cannot be used with --all (one file per fiche)", where="atlas fiche"
+            )
+        if output:
+            check_output(output)  # a device, /proc or a read-only folder: said before the work
         session = Session.open()
         targets = session.all_territories() if all_ else [session.territory(region or "")]
         for territory in targets:
@@ -162,12 +239,18 @@ def fiche(
     help="Output file (default: output/atlas.pdf, or output/atlas.html with --html).",
 )
 @click.option("--html", "html", is_flag=True, help="Write the whole atlas as one HTML file.")
-@click.option("--workers", "-j", type=int, default=None, help="Worker processes (default: cores).")
 @click.option(
-    "--pdfa", is_flag=True, help="Archival PDF/A-3b (tagged, CSV attached) instead of PDF/UA-1."
+    "--workers",
+    "-j",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Worker processes, 1 to 64 (default: cores).",
 )
 @click.option(
-    "--print", "print_", is_flag=True, help="For a print shop: 3 mm bleed and crop marks."
+    "--pdfa", is_flag=True, help="Archival: PDF/A-3a and PDF/UA-1 (tagged, CSV attached)."
+)
+@click.option(
+    "--print", "print_", is_flag=True, help="For a print shop: PDF/X-4, 3 mm bleed, crop marks."
 )
 def atlas_build(
     output: Path | None, html: bool, workers: int | None, pdfa: bool, print_: bool
@@ -178,9 +261,12 @@ def atlas_build(
     """
     from reports.documents.atlas.build import build_atlas
     from reports.documents.publication import check_publication
+    from reports.render.outputs import check_output
 
     variant = "pdfa" if pdfa else "tagged"
     check_publication(html, variant, print_)
+    if output:
+        check_output(output)  # a device, /proc or a read-only folder: said before the work
     report = build_atlas(
         out=output,
         html=html,
@@ -202,7 +288,13 @@ def atlas_build(
 
 
 @main.command("preview")
-@click.option("--port", type=int, default=8000, show_default=True, help="Port to listen on.")
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=8000,
+    show_default=True,
+    help="Port to listen on.",
+)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
 @click.option("--open", "open_browser", is_flag=True, help="Open the index in a web browser.")
 def preview(port: int, host: str, open_browser: bool) -> None:
@@ -210,3 +302,45 @@ def preview(port: int, host: str, open_browser: bool) -> None:
     from reports.preview.server import serve
 
     serve(port=port, host=host, open_browser=open_browser)
+
+
+# --- atlas check: publication checker -------------------------------------------------------
+
+
+@main.command("check")
+@click.argument("target", required=False)
+@click.option("--atlas", "atlas_", is_flag=True, help="Check the atlas (output/atlas.pdf).")
+@click.option(
+    "--reuse", is_flag=True, help="Check the fiche or atlas already in output/ (no build)."
+)
+@click.option(
+    "--rule", "rules", multiple=True, help="Only this rule (repeatable), e.g. --rule page-empty."
+)
+@click.option("--pages", default=None, help="Only these pages, e.g. 1-4,9.")
+@click.option("--summary", is_flag=True, help="Only the count per rule.")
+def check(
+    target: str | None,
+    atlas_: bool,
+    reuse: bool,
+    rules: tuple[str, ...],
+    pages: str | None,
+    summary: bool,
+) -> None:
+    """Proofread a finished PDF: TARGET is a PDF file, or a REGION whose fiche is built (or
+    reused) first; --atlas checks the atlas. Prints the findings page by page and a count per
+    rule; exit code 1 when anything is found.
+    """
+    from reports.proof.check import check as run_check
+    from reports.proof.report import format_report
+
+    report = run_check(
+        target,
+        atlas=atlas_,
+        reuse=reuse,
+        rules=set(rules) or None,
+        pages=pages,
+        log=lambda m: click.echo(f"  {m}", err=True),
+    )
+    click.echo(format_report(report, summary_only=summary))
+    if not report.clean:
+        click.get_current_context().exit(1)

@@ -1,45 +1,33 @@
 """``layouts.yaml`` → frozen, validated layout objects.
 
 A document is an ordered list of sections; a section is a template + the indicators, tables
-and figures it shows. Reordering or removing a section is a YAML edit. Every problem is
-collected first and reported together, each with ``layouts.yaml:<line>`` and the key path.
+and figures it shows. Reordering or removing a section is a YAML edit.
+
+The file is checked against :data:`reports.config_schema.SCHEMA` (readable ``Shape``
+declarations, key → checker): unknown keys (a typo such as ``setings:``), duplicated keys,
+wrong types (a text where a list is expected), unknown ids (figures of
+:mod:`reports.figures.catalogue`, indicators of ``data/indicator_meta.csv``, the layouts' own
+tables, sections and documents, the analyses of :mod:`reports.content.analysis`) and
+``only:`` values. Every problem is collected first and reported together, each with
+``layouts.yaml:<line>``, the key path and, for a misspelt name, the closest ones.
 """
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from reports.config_schema import (
+    NEEDS,
+    SCHEMA,
+    Schema,
+    YamlMap,
+    key_paths,
+    kind_of,
+    read_yaml,
+)
 from reports.errors import ConfigError
-
-SECTION_KEYS = {
-    "title",
-    "template",
-    "page",
-    "analysis",
-    "indicators",
-    "tables",
-    "figures",
-    "figures_drom",
-    "figures_france",
-    "tables_drom",
-    "tables_france",
-    "intro",
-    "only",
-}
-TABLE_KINDS = {
-    "comparison",
-    "by_departement",
-    "count_ratio",
-    "museums_top",
-    "zones_emploi",
-    "spending",
-    "key_figures",
-}
 
 
 @dataclass(frozen=True)
@@ -117,28 +105,10 @@ class Layouts:
         return self.documents[name]
 
 
-class _LineLoader(yaml.SafeLoader):
-    """SafeLoader that remembers the line of every mapping (for error messages)."""
-
-
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict:
-    mapping = loader.construct_mapping(node, deep=True)
-    mapping["__line__"] = node.start_mark.line + 1
-    return mapping
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
 def _as_tuple(value: Any) -> tuple[str, ...]:
     if value is None:
         return ()
     return (value,) if isinstance(value, str) else tuple(value)
-
-
-def _suggest(name: str, choices: Any) -> str:
-    close = difflib.get_close_matches(str(name), list(choices), n=3)
-    return f" (did you mean {', '.join(close)}?)" if close else ""
 
 
 def load_layouts(
@@ -146,141 +116,146 @@ def load_layouts(
     templates_dir: Path | None = None,
     known_indicators: set[str] | None = None,
     known_figures: set[str] | None = None,
+    known_analyses: set[str] | None = None,
 ) -> Layouts:
-    """Parse and validate; raise one :class:`ConfigError` listing every problem."""
+    """Parse and validate against :data:`SCHEMA` (unknown or duplicated keys, wrong types,
+    unknown ids — with the closest ones —, missing templates); raise one
+    :class:`ConfigError` listing every problem with its ``layouts.yaml:<line>``."""
     if not path.is_file():
-        raise ConfigError("layouts file not found", where=str(path))
-    try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)  # noqa: S506
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
-        problem = getattr(exc, "problem", None) or str(exc)
         raise ConfigError(
-            f"invalid YAML: {problem}", where=where, hint="check indentation and colons"
-        ) from None
-    errors: list[str] = []
-
-    def err(line: Any, key: str, msg: str) -> None:
-        errors.append(f"{path.name}:{line} {key}: {msg}")
-
-    if not isinstance(raw, dict):
-        raise ConfigError("top level must be a mapping", where=str(path))
-    for top in ("sections", "documents"):
-        if top not in raw:
-            err(1, top, "missing top-level key")
-
-    tables: dict[str, TableSpec] = {}
-    for tid, t in (raw.get("tables") or {}).items():
-        if tid == "__line__":
-            continue
-        line = t.get("__line__", "?")
-        kind = t.get("kind")
-        if kind not in TABLE_KINDS:
-            err(
-                line,
-                f"tables.{tid}.kind",
-                f"{kind!r} is not one of {sorted(TABLE_KINDS)}" + _suggest(kind, TABLE_KINDS),
+            "layouts file not found", where=str(path), hint="restore layouts.yaml (git)"
+        )
+    raw, duplicates = read_yaml(path)
+    if not isinstance(raw, YamlMap):
+        raise ConfigError(
+            f"the layouts must be a mapping (settings, tables, sections, documents), "
+            f"not {kind_of(raw)}",
+            where=f"{path}:1",
+            hint="restore layouts.yaml (git)",
+        )
+    tables = raw.get("tables") if isinstance(raw.get("tables"), dict) else {}
+    sections = raw.get("sections") if isinstance(raw.get("sections"), dict) else {}
+    documents = raw.get("documents") if isinstance(raw.get("documents"), dict) else {}
+    schema = Schema(
+        {
+            "indicator": known_indicators or None,
+            "figure": known_figures,
+            "analysis": known_analyses,
+            "table": set(tables),
+            "section": set(sections),
+            "document": set(documents),
+        }
+    )
+    paths = dict(key_paths(raw))
+    for line, key, first, where in duplicates:
+        path_of = paths.get(id(where), "")
+        schema.err(
+            line,
+            f"{path_of}.{key}" if path_of else str(key),
+            f"duplicate key (first at line {first}): the last one would win",
+            "keep one of them",
+        )
+    schema.mapping(raw, 1, "", SCHEMA)
+    for tid, t in tables.items():
+        kind = t.get("kind") if isinstance(t, dict) else None
+        need = NEEDS.get(kind) if isinstance(kind, str) else None
+        if need and not t.get(need):
+            schema.err(
+                t.line, f"tables.{tid}", f"a {t['kind']} table needs {need}", f"add {need}: […]"
             )
-            continue
-        tables[tid] = TableSpec(
+    for sid, s in sections.items():
+        template = s.get("template") if isinstance(s, dict) else None
+        if (
+            templates_dir is not None
+            and isinstance(template, str)
+            and not (templates_dir / template).is_file()
+        ):
+            schema.err(
+                s.lines["template"],
+                f"sections.{sid}.template",
+                f"template {template!r} not found in {templates_dir}",
+                "check the path, relative to templates/",
+            )
+    if schema.problems:
+        raise _problems(path, schema.problems)
+    return _build(path, raw)
+
+
+def _problems(path: Path, problems: list[tuple[int, str, str, str]]) -> ConfigError:
+    problems = sorted(problems, key=lambda p: p[0])
+    if len(problems) == 1:
+        line, key, what, hint = problems[0]
+        what = f"{key}: {what}" if key else what
+        return ConfigError(what, where=f"{path}:{line}", hint=hint or None)
+    lines = [
+        f"{path.name}:{line} " + (f"{key}: " if key else "") + what + (f" ({hint})" if hint else "")
+        for line, key, what, hint in problems
+    ]
+    return ConfigError(
+        f"{len(problems)} problems: " + "; ".join(lines), where=str(path), hint="fix layouts.yaml"
+    )
+
+
+def _plain(value: Any) -> Any:
+    """Parsed YAML → plain dicts (with their ``__line__``) and lists."""
+    if isinstance(value, YamlMap):
+        out = {k: _plain(v) for k, v in value.items()}
+        out["__line__"] = value.line
+        return out
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _build(path: Path, raw: YamlMap) -> Layouts:
+    """Validated YAML → the frozen specs."""
+
+    def tup(value: Any) -> tuple[str, ...]:
+        return tuple(value or ())
+
+    def opt(s: dict, key: str) -> tuple[str, ...] | None:
+        return None if s.get(key) is None else tuple(s[key])
+
+    tables = {
+        tid: TableSpec(
             id=tid,
-            kind=kind,
+            kind=t["kind"],
             title=str(t.get("title", "")),
-            indicators=tuple(t.get("indicators") or ()),
-            pairs=tuple(tuple(p) for p in (t.get("pairs") or ())),
+            indicators=tup(t.get("indicators")),
+            pairs=tuple(tuple(p) for p in t.get("pairs") or ()),
             source=str(t.get("source", "")),
         )
-        if known_indicators:
-            used = list(t.get("indicators") or ()) + [i for p in t.get("pairs") or () for i in p]
-            for ind in used:
-                if ind not in known_indicators:
-                    err(
-                        line,
-                        f"tables.{tid}",
-                        f"unknown indicator {ind!r}" + _suggest(ind, known_indicators),
-                    )
-
-    sections: dict[str, SectionSpec] = {}
-    for sid, s in (raw.get("sections") or {}).items():
-        if sid == "__line__":
-            continue
-        line = s.get("__line__", "?")
-        unknown = set(s) - SECTION_KEYS - {"__line__"}
-        for k in sorted(unknown):
-            err(line, f"sections.{sid}.{k}", "unknown key" + _suggest(k, SECTION_KEYS))
-        if "template" not in s:
-            err(line, f"sections.{sid}", "missing 'template'")
-            continue
-        if templates_dir is not None and not (templates_dir / s["template"]).is_file():
-            err(
-                line,
-                f"sections.{sid}.template",
-                f"template {s['template']!r} not found in {templates_dir}",
-            )
-        for key in ("tables", "tables_drom", "tables_france"):
-            for tid in s.get(key) or ():
-                if tid not in tables:
-                    err(
-                        line,
-                        f"sections.{sid}.{key}",
-                        f"unknown table {tid!r}" + _suggest(tid, tables),
-                    )
-        if known_figures is not None:
-            for key in ("figures", "figures_drom", "figures_france"):
-                for fid in s.get(key) or ():
-                    if fid not in known_figures:
-                        err(
-                            line,
-                            f"sections.{sid}.{key}",
-                            f"unknown figure {fid!r}" + _suggest(fid, known_figures),
-                        )
-
-        def tup(key: str, s: dict = s) -> tuple[str, ...] | None:
-            v = s.get(key)
-            return None if v is None else tuple(v)
-
-        sections[sid] = SectionSpec(
+        for tid, t in (raw.get("tables") or {}).items()
+    }
+    sections = {
+        sid: SectionSpec(
             id=sid,
             title=str(s.get("title", "")),
             template=s["template"],
             page=str(s.get("page", "text")),
             analysis=_as_tuple(s.get("analysis")),
             intro=str(s.get("intro", "")),
-            indicators=tuple(s.get("indicators") or ()),
-            tables=tuple(s.get("tables") or ()),
-            figures=tuple(s.get("figures") or ()),
-            figures_drom=tup("figures_drom"),
-            figures_france=tup("figures_france"),
-            tables_drom=tup("tables_drom"),
-            tables_france=tup("tables_france"),
+            indicators=tup(s.get("indicators")),
+            tables=tup(s.get("tables")),
+            figures=tup(s.get("figures")),
+            figures_drom=opt(s, "figures_drom"),
+            figures_france=opt(s, "figures_france"),
+            tables_drom=opt(s, "tables_drom"),
+            tables_france=opt(s, "tables_france"),
             only=s.get("only"),
         )
-
-    documents: dict[str, DocumentSpec] = {}
-    for did, d in (raw.get("documents") or {}).items():
-        if did == "__line__":
-            continue
-        line = d.get("__line__", "?")
-        secs = tuple(d.get("sections") or ())
-        for sid in secs:
-            if sid not in sections:
-                err(
-                    line,
-                    f"documents.{did}.sections",
-                    f"unknown section {sid!r}" + _suggest(sid, sections),
-                )
-        parts = tuple(d.get("parts") or ())
-        documents[did] = DocumentSpec(
-            id=did, title=str(d.get("title", "")), sections=secs, parts=parts
+        for sid, s in raw["sections"].items()
+    }
+    documents = {
+        did: DocumentSpec(
+            id=did,
+            title=str(d.get("title", "")),
+            sections=tup(d.get("sections")),
+            parts=tuple(_plain(p) for p in d.get("parts") or ()),
         )
-    if errors:
-        raise ConfigError(
-            f"{len(errors)} problem(s) in layouts:\n  " + "\n  ".join(errors),
-            where=str(path),
-            hint="fix layouts.yaml",
-        )
-    settings = {k: v for k, v in (raw.get("settings") or {}).items() if k != "__line__"}
+        for did, d in raw["documents"].items()
+    }
+    settings = {k: v for k, v in (raw.get("settings") or {}).items()}
     return Layouts(
         path=path, sections=sections, tables=tables, documents=documents, settings=settings
     )

@@ -2,7 +2,9 @@
 
 Other modules receive a :class:`Paths` and never build directory strings themselves.
 The raw sources default to ``../shared/data/sources`` beside the project; the environment
-variable ``ATLAS_SOURCES`` or the ``--sources`` option override it.
+variable ``ATLAS_SOURCES`` or the ``--sources`` option override it. ``ATLAS_DATA``,
+``ATLAS_CACHE``, ``ATLAS_LAYOUTS`` and ``ATLAS_TEMPLATES`` replace ``data/``, ``cache/``,
+``layouts.yaml`` and ``templates/``.
 """
 
 from __future__ import annotations
@@ -42,7 +44,8 @@ class Paths:
 
     @property
     def templates(self) -> Path:
-        return self.root / "templates"
+        env = os.environ.get("ATLAS_TEMPLATES")  # another templates folder (tests)
+        return Path(env) if env else self.root / "templates"
 
     @property
     def styles(self) -> Path:
@@ -54,7 +57,8 @@ class Paths:
 
     @property
     def layouts(self) -> Path:
-        return self.root / "layouts.yaml"
+        env = os.environ.get("ATLAS_LAYOUTS")  # another layouts file (tests, a variant)
+        return Path(env) if env else self.root / "layouts.yaml"
 
     @property
     def output(self) -> Path:

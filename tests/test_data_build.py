@@ -225,7 +225,14 @@ def test_additive_indicators_sum_up(built: Path, values: pd.DataFrame):
     for (ind, year), g in values[values["indicator"].isin(additive)].groupby(["indicator", "year"]):
         reg = g[g["level"] == "region"].set_index("code")["value"]
         fr = g[(g["level"] == "france") & (g["code"] == "FR")]["value"].iloc[0]
-        if not pd.isna(fr):
+        if ind.startswith("D09"):
+            # ATLAS_SPEC §2.4 (corrected): France = all 740 EPCI, the unplaced ones included
+            unplaced = values[(values["indicator"] == "D09_unplaced") & (values["code"] == "FR")]
+            extra = float(unplaced["value"].iloc[0])
+            if ind == "D09":
+                assert reg.sum() + extra == pytest.approx(fr, rel=1e-9), (ind, year)
+            assert reg.sum() - 1e-3 <= fr <= reg.sum() + extra + 1e-3, (ind, year)
+        elif not pd.isna(fr):
             assert reg.sum() == pytest.approx(fr, rel=1e-9), (ind, year)
         if ind in DEP_SUM_EXCEPTIONS:
             continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -25,15 +26,24 @@ def session() -> Session:
 
 
 @pytest.fixture(scope="session")
-def atlas_pdf(session: Session, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The atlas built with no page count nor unit PDF known (as for a new edition): every
-    unit is laid out once, the sommaire and the annex lists with guessed folios, told the
-    right ones after pagination. Figures come from the usual cache."""
-    out = tmp_path_factory.mktemp("atlas") / "atlas.pdf"
+def atlas_cache(session: Session, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The cache of the atlas builds here: empty, but the usual figures."""
     cache = tmp_path_factory.mktemp("cache")
     figures = session.paths.figures_cache
     figures.mkdir(parents=True, exist_ok=True)
     (cache / figures.name).symlink_to(figures.resolve(), target_is_directory=True)
+    return cache
+
+
+@pytest.fixture(scope="session")
+def atlas_pdf(
+    session: Session, tmp_path_factory: pytest.TempPathFactory, atlas_cache: Path
+) -> Path:
+    """The atlas built with no page count nor unit PDF known (as for a new edition): every
+    unit is laid out once, the sommaire and the annex lists with guessed folios, told the
+    right ones after pagination. Figures come from the usual cache."""
+    out = tmp_path_factory.mktemp("atlas") / "atlas.pdf"
+    cache = atlas_cache
     with pytest.MonkeyPatch.context() as env:
         env.setenv("ATLAS_CACHE", str(cache))
         report = build_atlas(session, out, progress=False)
@@ -51,6 +61,11 @@ def page_texts(atlas_pdf: Path) -> list[str]:
         ["pdftotext", "-layout", str(atlas_pdf), "-"], capture_output=True, text=True, check=True
     ).stdout
     return text.split("\f")[:-1] if text.endswith("\f") else text.split("\f")
+
+
+def _printed(name: str) -> str:
+    """A name as printed: typographic apostrophe (reports.render.typography)."""
+    return name.replace("'", "’")
 
 
 def _folio(page: str) -> int | None:
@@ -100,6 +115,7 @@ def test_chapter_html_key_covers_data_templates_and_layouts(tmp_path: Path) -> N
 
 
 def test_kept_chapter_with_a_missing_figure_is_built_again(tmp_path: Path) -> None:
+    from reports import integrity
     from reports.documents.atlas.caches import cached_html, keep_html
     from reports.paths import Paths
 
@@ -107,6 +123,7 @@ def test_kept_chapter_with_a_missing_figure_is_built_again(tmp_path: Path) -> No
     figure = tmp_path / "cache" / "figures" / "ab" / "abc.png"
     figure.parent.mkdir(parents=True)
     figure.write_bytes(b"png")
+    integrity.seal(figure)  # a figure of the cache: its digest beside it (reports.integrity)
     html = '<p><img class="map" src="cache/figures/ab/abc.png" alt="carte"></p>'
     keep_html(tmp_path / "html", "k", ("84", html, {}, ()))
     assert cached_html(tmp_path / "html", "k", "84", paths) == ("84", html, {}, ())
@@ -121,7 +138,9 @@ def test_page_budget(page_texts: list[str]) -> None:
 
 def test_toc_pages_match_printed_folios(session: Session, page_texts: list[str]) -> None:
     toc = _toc(page_texts)
-    names = ["France entière"] + [t.name for t in session.all_territories() if not t.is_france]
+    names = ["France entière"] + [
+        _printed(t.name) for t in session.all_territories() if not t.is_france
+    ]
     for name in [*names, "Annexes"]:
         assert name in toc, f"{name} missing from the sommaire: {sorted(toc)}"
         page = toc[name]
@@ -141,7 +160,7 @@ def test_annex_list_folios(page_texts: list[str]) -> None:
         for line in page.splitlines():
             cells = re.split(r"\s{2,}", line.strip())
             for cell, nxt in zip(cells, cells[1:], strict=False):
-                m = re.match(r"(M\d{2}[a-z]?) ", cell)
+                m = re.match(r"(Carte \d+) ", cell)  # reader numbers (ATLAS_SPEC §10)
                 if m and nxt.isdigit():
                     folio = int(nxt)
                     assert folio > 0, f"{m.group(1)}: no folio"
@@ -172,10 +191,24 @@ def _links(atlas_pdf: Path) -> list[tuple[int, str, int]]:
         return out
 
 
-def test_sommaire_and_lists_link_to_their_pages(atlas_pdf: Path, page_texts: list[str]) -> None:
+def _numbers(session: Session) -> dict[str, str]:
+    """Anchor of every figure and table of the atlas chapters → its printed number."""
+    parts = atlas_parts(session)
+    out = {}
+    for territory in session.all_territories():
+        ctx = chapter(session, parts, territory)
+        for s in ctx.sections:
+            for item in [*s.figures, *s.tables]:
+                out[f"{ctx.anchor}-{item.id}"] = item.number
+    return out
+
+
+def test_sommaire_and_lists_link_to_their_pages(
+    session: Session, atlas_pdf: Path, page_texts: list[str]
+) -> None:
     """The sommaire and the annex lists link to other units (resolved when the units are
     merged): every sommaire line leads to the page whose folio it prints, every listed
-    figure or table to a page that shows it."""
+    figure or table to a page that shows it (its number, "Carte 3")."""
     links = _links(atlas_pdf)
     toc_pages = [i + 1 for i, p in enumerate(page_texts[:6]) if "Sommaire" in p[:300]]
     printed = [
@@ -190,8 +223,9 @@ def test_sommaire_and_lists_link_to_their_pages(atlas_pdf: Path, page_texts: lis
     start = next(i for i, p in enumerate(page_texts) if "Liste des cartes" in p[:400]) + 1
     listed = [(name, target) for page, name, target in links if page >= start]
     assert len({name for name, _ in listed}) > 400
+    numbers = _numbers(session)
     for name, target in listed:
-        item = name.rsplit("-", 1)[1]
+        item = numbers[name]
         assert re.search(rf"\b{item}\b", page_texts[target - 1]), f"{name} not on p. {target}"
 
 
@@ -203,7 +237,7 @@ def test_outline(session: Session, atlas_pdf: Path) -> None:
     assert "France entière" in top
     for t in session.all_territories():
         if not t.is_france:
-            assert t.name in top, t.name
+            assert _printed(t.name) in top, t.name
     assert "Annexes" in top
     assert any(isinstance(o, list) for o in reader.outline), "no section bookmarks"
     assert reader.metadata.title.startswith("Atlas régional de la culture")
@@ -269,3 +303,44 @@ def test_atlas_attachments_are_the_fiches_data(session: Session, atlas_pdf: Path
         assert attached[f.name] == [f.data]
     national = [name for name in attached if name.startswith("national-")]
     assert len(national) > 8  # the fiche sections of France + the national maps and rankings
+
+
+# --- issue 18: proven by an independent validator ---------------------------------------------
+@pytest.fixture(scope="session")
+def atlas_pdfa(session: Session, atlas_pdf: Path, atlas_cache: Path) -> Path:
+    """The --pdfa atlas, built after :func:`atlas_pdf` in its cache (chapter HTML and page
+    counts known: every unit is laid out once more, about 30 s on two cores)."""
+    out = atlas_pdf.with_name("atlas-pdfa.pdf")
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("ATLAS_CACHE", str(atlas_cache))
+        report = build_atlas(session, out, progress=False, variant="pdfa")
+    assert report.chapters_built == 0
+    return out
+
+
+def test_atlas_is_pdf_ua(atlas_pdf: Path, conforms) -> None:
+    """The atlas passes ``page``'s PDF/UA-1 profile with no failed check, and every header
+    cell says which cells it heads (/Scope). (``pdfua``, 18 s on the atlas, checks the fiches:
+    test_documents_fiche.py.)"""
+    import pikepdf
+
+    conforms(atlas_pdf, "ua1")
+    with pikepdf.open(atlas_pdf) as pdf:
+        headers = [
+            obj
+            for obj in pdf.objects
+            if isinstance(obj, pikepdf.Dictionary) and obj.get("/S") == pikepdf.Name.TH
+        ]
+        assert len(headers) > 1000
+        scopes = {str(th.A.get("/Scope")) for th in headers}
+        assert scopes == {"/Column", "/Row"}, scopes
+
+
+@pytest.mark.skipif(
+    not os.environ.get("ATLAS_TEST_FULL"),
+    reason="a second atlas build (30 s): `make test-full`; the --pdfa merge is validated on "
+    "merged fiches in test_documents_conformance.py",
+)
+def test_archival_atlas_is_pdf_a_and_pdf_ua(atlas_pdfa: Path, conforms) -> None:
+    """``atlas build --pdfa``: PDF/A-3a and PDF/UA-1 in one file, 0 failed checks."""
+    conforms(atlas_pdfa, "3a", "ua1")

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import csv
-import multiprocessing
-import os
 import re
 import subprocess
-from concurrent.futures import ProcessPoolExecutor
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -44,25 +41,10 @@ def latest(indicators, ind: str, level: str, code: str) -> float:
     return float(rows[-1]["value"])
 
 
-_SESSION: Session | None = None  # inherited by the forked fiche builders
-
-
-def _build(job: tuple[str, str]) -> tuple[str, Path]:
-    assert _SESSION is not None
-    code, target = job
-    return code, build_fiche(_SESSION, _SESSION.territory(code), Path(target))
-
-
 @pytest.fixture(scope="module")
-def pdfs(session, tmp_path_factory) -> dict[str, Path]:
-    """The 19 fiches, built in parallel (one forked process per core)."""
-    global _SESSION
-    out = tmp_path_factory.mktemp("fiches")
-    jobs = [(t.code, str(out / f"{t.slug}.pdf")) for t in session.all_territories()]
-    _SESSION = session
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(os.cpu_count() or 1, mp_context=context) as pool:
-        return dict(pool.map(_build, jobs))
+def pdfs(fiche_pdfs) -> dict[str, Path]:
+    """The 19 fiches (tests/conftest.py: built once per session)."""
+    return fiche_pdfs
 
 
 def pdf_text(path: Path) -> str:
@@ -107,6 +89,60 @@ def test_france_fiche_has_national_totals(pdfs):
     # national totals from ATLAS_SPEC §5, written the French way
     for value in ["66 780 857", "1 221", "7 266", "3 809,9 M€", "57,05 €"]:
         assert value in text, value
+
+
+#: what must never reach a printed page (DESIGN.md "Nothing unfinished reaches the page")
+PLACEHOLDERS = re.compile(
+    r"\[à compléter\]|à compléter|XXXX|à attribuer|non vérifiée|attendue|non officiel|TODO",
+    re.IGNORECASE,
+)
+#: internal keys: figure ids (M01, G04, T03b, R01), national map ids (N-…), indicator keys
+INTERNAL_KEYS = re.compile(r"\b(?:[MGTR]\d{2}[a-z]?|N-[\w.]+|[A-Z]\d{2}(?:_[a-z0-9]+|\.[a-z_]+))\b")
+
+
+@pytest.mark.parametrize("code", ["84", "94", "06", "FR"])
+def test_fiche_text_is_finished(pdfs, code):
+    """The printed text: typographic apostrophes, no placeholder, no internal key, reader
+    numbers for figures and tables, guillemets never split from their word, the publisher
+    and edition on the first page and in every footer."""
+    layout = subprocess.run(
+        ["pdftotext", "-layout", str(pdfs[code]), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    text = " ".join(layout.split())
+    assert "'" not in text, re.findall(r".{20}'.{20}", text)[:5]
+    assert "’" in text
+    assert not PLACEHOLDERS.search(text), PLACEHOLDERS.search(text)
+    assert not INTERNAL_KEYS.search(text), INTERNAL_KEYS.findall(text)[:10]
+    assert "Carte 1 " in text and "Tableau 1 " in text
+    for line in layout.splitlines():
+        assert not line.rstrip().endswith("«"), line
+        assert not line.lstrip().startswith("»"), line
+    pages = layout.split("\f")
+    first = " ".join(pages[0].split())
+    assert "Ministère de la Culture – Deps" in first and "Édition 2026" in first
+    for page in pages:
+        if page.strip():
+            assert "Ministère de la Culture – Deps" in page and "Édition 2026" in page
+    assert not re.search(r"\b(?:19|20)\d\d-(?:19|20)\d\d\b", text)  # en dash in ranges
+
+
+def test_fiche_notes_list_each_source_once(session):
+    """A chapter's notes list the sources printed under its tables and figures, each once:
+    a DROM chapter (no CNC figure) lists fewer sources than a metropolitan one."""
+    from reports.documents.fiche import fiche_doc
+
+    metro = fiche_doc(session, session.territory("84")).chapters[0]
+    drom = fiche_doc(session, session.territory("06")).chapters[0]
+    for chapter in (metro, drom):
+        assert len(chapter.sources) == len(set(chapter.sources)) > 5
+        printed = " ".join(
+            [t.source for s in chapter.sections for t in s.tables]
+            + [f.source for s in chapter.sections for f in s.figures]
+        )
+        for source in chapter.sources:
+            assert source.split(" (")[0] in printed, source
+    assert not any("CNC" in s for s in drom.sources if "2003" in s)
+    assert len(drom.sources) < len(metro.sources)
 
 
 class _Collector(HTMLParser):
@@ -219,3 +255,61 @@ def test_column_widths_follow_the_cells():
     assert widths[1] / 100 * TABLE_CHARS >= len("Nombre")
     many = column_widths(["a"] * 12, [["x" * 30] * 12])
     assert all(abs(w - 100 / 12) < 0.01 for w in many)
+
+
+def _placed_images(pdf: Path) -> list[tuple[int, int, float, float]]:
+    """(page, width px, x-ppi, y-ppi) of every image placed in ``pdf`` (``pdfimages -list``)."""
+    out = subprocess.run(
+        ["pdfimages", "-list", str(pdf)], capture_output=True, text=True, check=True
+    ).stdout
+    rows = []
+    for line in out.splitlines()[2:]:
+        f = line.split()
+        rows.append((int(f[0]), int(f[3]), float(f[12]), float(f[13])))
+    return rows
+
+
+def test_figures_are_placed_at_their_drawn_size(pdfs):
+    """DESIGN "The page": every figure is drawn at the width of its slot and placed unscaled,
+    so its text prints at the size it was drawn (placed ppi = drawn dpi ± 2 %)."""
+    from reports.figures import assets
+    from reports.figures.style import SLOTS_MM
+
+    images = _placed_images(pdfs["84"])
+    assert len(images) >= 20
+    slot_px = {round(mm / 25.4 * assets.DEFAULT_DPI) for mm, _ in SLOTS_MM.values()}
+    for page, width, xppi, yppi in images:
+        for ppi in (xppi, yppi):
+            assert abs(ppi / assets.DEFAULT_DPI - 1) <= 0.02, (page, width, ppi)
+        assert any(abs(width - px) <= 1 for px in slot_px), (page, width)
+
+
+def test_national_density_classes_separate_the_region(session):
+    """ATLAS_SPEC §2.7 (revised): national classes, but Paris must not put Auvergne-Rhône-Alpes
+    in one class (≥ 3 classes among its 12 départements, on the drawn map too)."""
+    import numpy as np
+    from PIL import Image
+
+    from reports.figures import catalogue, classify
+
+    store = session.store
+    values = store.level_values("C03", "departement")
+    classes = classify.national_breaks(values.dropna().to_numpy())
+    deps = store.departements_of("84")
+    present = {classes.classify(values[d]) for d in deps}
+    assert len(present) >= 3, (classes.bounds, present)
+    assert classes.note.startswith("Classes nationales")
+    fig = catalogue.figure_context("M02", store, session.territory("84"), session.paths)
+    assert fig is not None
+    pixels = np.asarray(Image.open(fig.path).convert("RGB")).reshape(-1, 3)
+    colours = {tuple(int(c[i : i + 2], 16) for i in (1, 3, 5)) for c in classes.palette}
+    drawn = {tuple(p) for p in np.unique(pixels, axis=0)} & colours
+    assert len(drawn) >= 3
+
+
+@pytest.mark.parametrize("code", ["84", "06", "FR"])
+def test_fiche_is_pdf_ua(pdfs, conforms, pdfua_clean, code):
+    """Issue 18: the default fiche passes an independent PDF/UA-1 validator (``page``) with
+    no failed check, and ``pdfua`` finds nothing (table headers carry /Scope: UA-15-003)."""
+    conforms(pdfs[code], "ua1")
+    pdfua_clean(pdfs[code])

@@ -52,17 +52,42 @@ def test_geometry_files(geo_dir: Path) -> None:
 
 
 def test_jenks_five_classes_matches_mapclassify(values: pd.Series) -> None:
-    classes = classify.national_breaks(values)
+    symmetric = np.log(values.to_numpy())  # not skewed: Jenks on the values themselves
+    classes = classify.national_breaks(symmetric)
     assert classes.method == "jenks"
     assert classes.k == 5
-    arr = np.sort(values.to_numpy())
+    arr = np.sort(symmetric)
     counts = np.diff(np.searchsorted(arr, [-np.inf, *classes.bounds[1:]], side="right"))
     assert (counts > 0).all() and counts.sum() == 101
+    assert "Jenks" in classes.note and "101 départements" in classes.note
     mapclassify = pytest.importorskip("mapclassify")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "Numba not installed"
         ref = mapclassify.FisherJenks(arr, k=5)
     assert np.allclose(classes.bounds[1:], ref.bins)
+
+
+def test_skewed_values_are_classified_on_their_logarithms(values: pd.Series) -> None:
+    """ATLAS_SPEC §2.7 (revised): one outlier (Paris) must not put most units in one class."""
+    skewed = values.copy()
+    skewed.iloc[0] = 50 * skewed.max()
+    classes = classify.national_breaks(skewed)
+    assert classes.method == "jenks-log" and "logarithmes" in classes.note
+    arr = np.sort(skewed.to_numpy())
+    counts = np.diff(np.searchsorted(arr, [-np.inf, *classes.bounds[1:]], side="right"))
+    assert counts.max() <= 0.5 * arr.size and (counts > 0).all()
+    assert set(classes.bounds[1:]) <= set(arr)  # upper bounds are values
+    zeros = pd.Series(np.r_[np.zeros(30), values.to_numpy()[:71]])
+    zclasses = classify.national_breaks(zeros)
+    assert zclasses.bounds[:2] == (0.0, 0.0) and classify.class_labels(zclasses, 0)[0] == "0"
+
+
+def test_circle_scale_fits_the_map() -> None:
+    scale = classify.fitted_scale([800.0, 25_000.0, 830_000.0])
+    refs = scale.reference_values()
+    assert len(refs) == 3 and all(800.0 <= v <= 830_000.0 for v in refs)
+    assert refs == sorted(refs, reverse=True)
+    assert math.sqrt(scale.area(830_000.0)) == pytest.approx(scale.max_diameter_pt)
 
 
 def test_fallback_to_quintiles(monkeypatch: pytest.MonkeyPatch, values: pd.Series) -> None:
@@ -181,3 +206,33 @@ def test_cache_hit_and_deterministic(tmp_path: Path) -> None:
     png1 = assets.figure_bytes(charts.grouped_bars(data), "png", dpi=80)
     png2 = assets.figure_bytes(charts.grouped_bars(data), "png", dpi=80)
     assert png1 == png2
+
+
+def test_maps_are_drawn_at_their_slot_width(deps, values: pd.Series, tmp_path: Path) -> None:
+    """A figure keeps the width of its slot when saved (only its height is cropped) and says
+    the smallest text it draws (≥ 6.5 pt, DESIGN) in its PNG."""
+    from reports.figures import style
+    from reports.proof.images import read_png_header
+
+    classes = classify.national_breaks(values)
+    half = round(style.slot_width("half") * assets.DEFAULT_DPI)
+    full = round(style.slot_width("full") * assets.DEFAULT_DPI)
+    figures = {
+        "region": (choropleth.choropleth_region(deps, values, "84", classes), half),
+        "france": (choropleth.choropleth_france(deps, values, classes), half),
+        "chart": (charts.grouped_bars(pd.DataFrame({"R": [1.0], "France": [2.0]})), half),
+        "full": (
+            choropleth.choropleth_region(
+                deps, values, "84", classes, width=style.slot_width("full")
+            ),
+            full,
+        ),
+    }
+    for name, (fig, width) in figures.items():
+        path = tmp_path / f"{name}.png"
+        path.write_bytes(assets.figure_bytes(fig, "png"))
+        header = read_png_header(path)
+        assert header is not None
+        assert abs(header.width - width) <= 1, (name, header.width, width)
+        assert header.dpi == pytest.approx(assets.DEFAULT_DPI, rel=0.01)
+        assert header.min_text_pt is not None and header.min_text_pt >= style.MIN_TEXT, name

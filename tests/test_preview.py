@@ -138,7 +138,7 @@ def test_section_by_section_layout_equals_the_whole_document(session, slug: str)
 
     # an edit that adds a page to one section: only that section is laid out again, the
     # later pages are re-numbered, the totals change everywhere — still the whole's pages
-    long = "Lorem ipsum dolor sit amet, consectetur adipiscing elit. " * 60
+    long = "Lorem ipsum dolor sit amet, consectetur adipiscing elit. " * 240
     edited = html.replace("</h2>", f"</h2><p>{long}</p>", 2)
     composition = composer.compose(edited)
     assert composition.laid_out == 2

@@ -108,7 +108,13 @@ PLAN: dict[str, tuple[_Para, ...]] = {
         _Para(_spending_sentences),
         _Para((highest_level, d07, d08)),
     ),
-    "emploi": (_Para((e01, e02, top_zone)),),
+    "emploi": (
+        _Para(
+            (e01, e02, top_zone),
+            key="E01_share",  # Mayotte: RP figure « non exploitable » (ATLAS_SPEC §3.9)
+            nd_lead="Les données du recensement sur les actifs culturels",
+        ),
+    ),
     "entreprises": (
         _Para(
             (n01, n02),
@@ -122,11 +128,14 @@ PLAN: dict[str, tuple[_Para, ...]] = {
 def _run(ctx: Ctx, sentences: Iterable[Sentence], notes: list[str]) -> list[str]:
     out = []
     for sentence in sentences:
+        named = ctx.named  # a dropped sentence has not named the région
         try:
             out.append(sentence(ctx))
         except Nd as nd:
+            ctx.named = named
             notes.append(nd.note)
         except Skip:
+            ctx.named = named
             continue
     return out
 
@@ -161,6 +170,7 @@ def analyse(section: str, store: Store, region: str) -> Analysis:
     ctx = _context(store, region)
     result = Analysis()
     for para in PLAN[section]:
+        ctx.named = False  # each paragraph names the région once
         nd = _nd_paragraph(ctx, para, result.nd_notes)
         if nd is not None:
             result.paragraphs.append(nd)

@@ -38,6 +38,9 @@ class Ctx:
     code: str  # région code or "FR"
     name: str = ""
     drom: bool = False
+    #: the région has been named in the current paragraph: later mentions say "la région"
+    #: (DESIGN.md "Vary the subject"; reset by :func:`reports.content.analysis.analyse`)
+    named: bool = False
 
     @property
     def is_fr(self) -> bool:
@@ -53,6 +56,14 @@ class Ctx:
 
     # names, e.g. "la région Bretagne" / "la France" / "la France métropolitaine"
     def subj(self, ind: str = "") -> str:
+        """The territory as a sentence names it: in full once a paragraph, then "la région"."""
+        if self.is_fr or not self.named:
+            self.named = not self.is_fr
+            return self.full(ind)
+        return "la région"
+
+    def full(self, ind: str = "") -> str:
+        """The territory in full, whatever was said before (notes)."""
         if self.is_fr:
             return "la France métropolitaine" if ind and self.metro(ind) else "la France"
         return f"la région {self.name}"
@@ -87,7 +98,7 @@ class Ctx:
 
     def get(self, ind: str, year: int | None = None) -> Value:
         level, code = self.where(ind)
-        return self.need(self.raw(ind, level, code, year), self.subj(ind))
+        return self.need(self.raw(ind, level, code, year), self.full(ind))
 
     def ref(self, ind: str, year: int | None = None) -> Value:
         v = self.raw(ind, "france", self.ref_code(ind), year)
@@ -216,15 +227,29 @@ def stat(
     year: int | None = None,
     change: bool = False,
     after: str = "",
+    zero: str = "",
 ) -> str:
     """``{lead} {value}`` then, for a région, Δ wording (``noun`` given) or ``contre …``
-    with the France (métropolitaine) value and the rank; for France, min/max régions."""
+    with the France (métropolitaine) value and the rank; for France, min/max régions.
+
+    A région value that prints as zero is not compared ("0,0 %, une part nettement
+    inférieure"): the sentence is ``zero`` (``Aucune commune …``) against the France value
+    (at ``{ref}`` if it says where), or dropped when no ``zero`` wording is given."""
     v = ctx.get(ind, year)
     text = f"{lead} {ctx.show(v, suffix, change)}{after}"
     if ctx.is_fr:
-        return text + metro_drom(ctx, ind, year, change) + min_max(ctx, ind, year, change) + "."
+        scope = f" {v.note}" if v.note else ""  # « hors Mayotte » (density)
+        return (
+            text + scope + metro_drom(ctx, ind, year, change) + min_max(ctx, ind, year, change)
+        ) + "."
     r = ctx.ref(ind, year)
-    ref_text = ctx.show(r, change=change)
+    ref_text = ctx.show(r, change=change) + (f" {r.note}" if r.note else "")
+    if noun and not change and abs(v.value) < 0.5 * 10 ** -ctx.decimals(ind, 1):
+        if not zero:
+            raise Skip
+        if "{ref}" in zero:
+            return zero.format(ref=ref_text) + "."
+        return f"{zero}, contre {ref_text} pour {ctx.ref_name(ind)}."
     if noun and not change and r.value:
         reference = METRO if ctx.metro(ind) else NATIONAL
         text += f", {noun} {gap_wording(v.value, r.value, feminine, reference)} ({ref_text})"
@@ -276,5 +301,5 @@ def leading(ctx: Ctx, prefix: str) -> str:
         if v.value is not None:
             vals[ind] = v.value
     if not vals:
-        raise Nd(f"{_component_family(ctx, prefix)} : {fmt.ND} pour {ctx.subj()}.")
+        raise Nd(f"{_component_family(ctx, prefix)} : {fmt.ND} pour {ctx.full()}.")
     return max(vals, key=lambda k: vals[k])

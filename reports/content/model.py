@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from reports.content.keys import KeyMessage
 from reports.content.tables import TableCtx
 
 
@@ -24,6 +25,7 @@ class FigureCtx:
     notes: list[str] = field(default_factory=list)
     path: str = ""  # file on disk (for caching / checks)
     data: tuple[tuple[str, str], ...] = ()  # (indicator, level) drawn, when not in figures.py
+    number: str = ""  # reader-facing number, "Carte 3" (set per chapter: documents.chapter)
 
 
 @dataclass
@@ -37,6 +39,9 @@ class SectionCtx:
     tables: list[TableCtx] = field(default_factory=list)
     figures: list[FigureCtx] = field(default_factory=list)
     boxes: list[str] = field(default_factory=list)
+    #: a fiche lays its sections out in page groups: this section opens one (a new page), or
+    #: follows the previous section on its page (documents.chapter.FOLLOWS)
+    opens_page: bool = True
 
 
 @dataclass
@@ -53,6 +58,7 @@ class ChapterCtx:
     sources: list[str]
     method_note: str
     continued: bool = False  # a later part of the chapter rendered on its own (build.py)
+    key_messages: list[KeyMessage] = field(default_factory=list)  # "À retenir" of the opener
 
 
 @dataclass
@@ -67,3 +73,6 @@ class DocCtx:
     stylesheets: list[str]
     chapters: list[ChapterCtx]
     extra: dict = field(default_factory=dict)
+    publisher: str = ""  # "Ministère de la Culture – Deps" (first page and footer of a fiche)
+    collection: str = ""  # "Atlas régional de la culture"
+    issued: str = ""  # printed date, "janvier 2026"

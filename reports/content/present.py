@@ -22,13 +22,25 @@ def unit_kind(unit: str) -> str:
     return "num"
 
 
+#: percentage changes: signed in tables as in the text (« +4,6 % », ATLAS_SPEC §3.9)
+CHANGES = frozenset({"F03", "F10"})
+#: ATLAS_SPEC §3.9 "coverage above 100 %": a covered share never prints above 100 %
+ABOUT_100 = f"≈{fmt.NBSP}100{fmt.NBSP}%"
+
+
+def is_coverage(indicator: str) -> bool:
+    return indicator.endswith("_coverage")
+
+
 def format_number(store: Store, indicator: str, value: float | None) -> str:
     """Format ``value`` of ``indicator`` with its declared decimals and unit kind."""
     meta = store.info(indicator)
     decimals = int(meta["decimals"]) if meta["decimals"].strip() else 0
     kind = unit_kind(meta["unit"])
+    if is_coverage(indicator) and not fmt.is_missing(value) and float(value or 0) > 100:
+        return ABOUT_100  # population vintages differ (La Réunion D06)
     if kind == "pct":
-        return fmt.fmt_pct(value, decimals)
+        return fmt.fmt_pct(value, decimals, sign=indicator in CHANGES)
     if kind == "meur":
         return fmt.fmt_meur(value, 1)
     if kind == "eur":

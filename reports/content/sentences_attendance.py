@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from reports.content.facts import Ctx, Nd, Skip, extreme_names, metro_drom, min_max, share_of, stat
-from reports.content.wording import pct
+from reports.content.wording import pct, town
 
 # --- A4 fréquentation des musées -----------------------------------------------------------
 TOP_YEAR = 2023
@@ -37,7 +37,7 @@ def top_museum(ctx: Ctx) -> str:
         m = m[m["region"] == ctx.code]
     m = m.dropna(subset=["entries_2023"])
     if m.empty:
-        raise Nd(f"Musée le plus fréquenté : n.d. pour {ctx.subj()}.")
+        raise Nd(f"Musée le plus fréquenté : n.d. pour {ctx.full()}.")
     top = m.loc[m["entries_2023"].idxmax()]
     total = ctx.get("F01", TOP_YEAR)
     if not total.value:
@@ -45,9 +45,10 @@ def top_museum(ctx: Ctx) -> str:
     share = pct(100 * float(top["entries_2023"]) / total.value)
     where = "de France" if ctx.is_fr else "de la région"
     scope = "nationales" if ctx.is_fr else "régionales"
-    town = f" ({top['ville']})" if isinstance(top.get("ville"), str) and top["ville"] else ""
+    ville = top.get("ville")
+    where_town = f" ({town(ville)})" if isinstance(ville, str) and ville else ""
     return (
-        f"Le musée le plus fréquenté {where}, « {top['name']} »{town}, a reçu "
+        f"Le musée le plus fréquenté {where}, « {top['name']} »{where_town}, a reçu "
         f"{ctx.num('F01', float(top['entries_2023']))} entrées en {TOP_YEAR}, soit {share} "
         f"des entrées {scope}."
     )

@@ -122,7 +122,7 @@ def top_zone(ctx: Ctx) -> str:
         z = z[z["region"] == ctx.code]
     z = z.dropna(subset=["E01_share"])
     if z.empty:
-        raise Nd(f"Zones d'emploi : n.d. pour {ctx.subj()}.")
+        raise Nd(f"Zones d'emploi : n.d. pour {ctx.full()}.")
     if len(z) < 2:
         raise Skip  # one zone (Mayotte): "the highest" would say nothing
     top = z.loc[z["E01_share"].idxmax()]

@@ -69,6 +69,8 @@ def c07(ctx: Ctx) -> str:
         after=" de la population",
         noun="une part",
         feminine=True,
+        zero=f"Aucune commune {ctx.de()} n’est hors attraction des villes "
+        "(en France, {ref} de la population)",
     )
 
 
@@ -78,10 +80,11 @@ def c13(ctx: Ctx) -> str:
     if n == 0:
         return f"Aucune commune {ctx.de()} ne participe au programme « Action cœur de ville »."
     communes = plural(n, "commune participe", "communes participent")
-    text = f"{cap(ctx.show(v))} {communes} au programme « Action cœur de ville »"
+    # the place first: a sentence does not open on a numeral (DESIGN.md "Words")
+    text = f"{cap(ctx.dans())}, {ctx.show(v)} {communes} au programme « Action cœur de ville »"
     if ctx.is_fr:
         return text + metro_drom(ctx, "C13", None) + "."
-    return f"{text} dans {ctx.subj()} (sur {ctx.show(ctx.ref('C13'))} en France)."
+    return f"{text} (sur {ctx.show(ctx.ref('C13'))} en France)."
 
 
 # --- A2 offre ------------------------------------------------------------------------------
@@ -151,7 +154,7 @@ def best_departements(ctx: Ctx) -> str:
     deps = None if ctx.is_fr else ctx.store.departements_of(ctx.code)
     if deps is not None and len(deps) < 2:
         raise Skip
-    items = []
+    groups: dict[str, list[str]] = {}  # département(s) → what they lead, in OFFERS order
     for o in OFFERS:
         if ctx.drom and ctx.metro(o.ratio):
             continue
@@ -162,10 +165,14 @@ def best_departements(ctx: Ctx) -> str:
             continue
         best = float(s.max())
         names = extreme_names(ctx, s, best, ctx.dep_name)
-        items.append(f"{names} pour {o.short} ({ctx.num(o.ratio, best)})")
-    if not items:
+        groups.setdefault(names, []).append(f"{o.short} ({ctx.num(o.ratio, best)})")
+    if not groups:
         raise Skip
-    return f"Départements les mieux dotés pour 100 000 habitants : {join(items)}."
+    # one subject, one list: "Corse-du-Sud pour les musées (3,2), les bibliothèques (11,4) …"
+    items = [f"{names} pour {join(what)}" for names, what in groups.items()]
+    if len(items) == 1:
+        return f"Département le mieux doté pour 100 000 habitants : {items[0]}."
+    return f"Départements les mieux dotés pour 100 000 habitants : {' ; '.join(items)}."
 
 
 GARDEN = ("jardin remarquable", "jardins remarquables")
@@ -234,4 +241,6 @@ def festival_summer(ctx: Ctx) -> str:
         after=f" des festivals {ctx.de()}",
         noun="une part",
         feminine=True,
+        zero=f"Aucun festival {ctx.de()} n’a lieu en saison estivale (21 juin–5 septembre), "
+        "contre {ref} des festivals en France",
     )

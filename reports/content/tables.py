@@ -14,7 +14,15 @@ import pandas as pd
 
 from reports.config import TableSpec
 from reports.content import fmt
-from reports.content.present import format_value, rank_text, unit_label
+from reports.content.present import (
+    ABOUT_100,
+    format_number,
+    format_value,
+    is_coverage,
+    rank_text,
+    unit_label,
+)
+from reports.content.wording import town
 from reports.data.store import Store, Value
 
 
@@ -37,6 +45,7 @@ class TableCtx:
     csv_name: str = ""
     data: tuple[tuple[str, str], ...] = ()  # (indicator, level) shown, when not in layouts
     line_chars: float = 0.0  # width of the table in characters (0: TABLE_CHARS)
+    number: str = ""  # reader-facing number, "Tableau 2" (set per chapter: documents.chapter)
 
     @property
     def widths(self) -> list[float]:
@@ -112,6 +121,51 @@ def _fr(store: Store, ind: str, scope_code: str = "FR") -> Value:
     return store.get(ind, "france", scope_code)
 
 
+def fr_cell(store: Store, v: Value) -> str:
+    """A France value with the scope its row notes (« 105,1 (hors Mayotte) »)."""
+    text = format_value(store, v)
+    return f"{text} ({v.note})" if v.value is not None and v.note else text
+
+
+#: below this covered share, the share is printed next to the value (ATLAS_SPEC §3.9, O03)
+COVERAGE_PRINTED = 80.0
+
+
+def coverage_of(store: Store, ind: str, level: str, code: str) -> float | None:
+    """``{ind}_coverage`` of the territory when it is below :data:`COVERAGE_PRINTED`."""
+    cov_id = f"{ind}_coverage"
+    if ind.endswith("_coverage") or cov_id not in store.meta.index:
+        return None
+    c = store.get(cov_id, level, code)
+    if c.value is None or c.value >= COVERAGE_PRINTED:
+        return None
+    return c.value
+
+
+def with_coverage(store: Store, ind: str, level: str, code: str, text: str) -> str:
+    """``0,7 (surface connue : 20,8 %)`` when few units have the measure (O03: surface)."""
+    cov = coverage_of(store, ind, level, code)
+    if cov is None or text in (fmt.ND, fmt.SO):
+        return text
+    return f"{text} (surface connue : {format_number(store, f'{ind}_coverage', cov)})"
+
+
+def coverage_note(store: Store, inds: list[str], places: list[tuple[str, str]]) -> list[str]:
+    """The note under a table whose cells print a covered share (O03)."""
+    notes = []
+    for ind in inds:
+        if any(
+            coverage_of(store, ind, lvl, c) is not None and store.get(ind, lvl, c).value is not None
+            for lvl, c in places
+        ):
+            notes.append(
+                f"{store.label(ind)} : calculée sur les seules bibliothèques de surface connue ; "
+                "entre parenthèses, leur part dans les bibliothèques municipales du territoire "
+                f"lorsqu'elle est inférieure à {fmt.fmt_pct(COVERAGE_PRINTED, 0)}."
+            )
+    return notes
+
+
 def france_code_for(store: Store, ind: str) -> str:
     """Metro-only indicators compare with France métropolitaine."""
     scope = store.info(ind)["scope"] if ind in store.meta.index else "all"
@@ -124,33 +178,64 @@ def minmax_text(store: Store, ind: str) -> str:
         return fmt.ND
     names = store.territories.set_index(["level", "code"])["name"]
     lo, hi = vals.idxmin(), vals.idxmax()
-    f = lambda c: format_value(store, store.get(ind, "region", c))  # noqa: E731
-    return f"{f(lo)} ({names[('region', lo)]}) – {f(hi)} ({names[('region', hi)]})"
+
+    def f(code: str) -> str:
+        text = f"{format_value(store, store.get(ind, 'region', code))} ({names[('region', code)]}"
+        cov = coverage_of(store, ind, "region", code)  # O03: the share of known surfaces
+        if cov is not None:
+            text += f", surface connue : {format_number(store, f'{ind}_coverage', cov)}"
+        return text + ")"
+
+    return f"{f(lo)} – {f(hi)}"
 
 
 def comparison(store: Store, spec: TableSpec, territory: str) -> TableCtx:
     inds = list(spec.indicators)
     if territory == "FR":
         header = ["Indicateur", "France", "Métropole", "DROM", "Minimum – maximum régional"]
+        places = [("france", c) for c in ("FR", "FRM", "DROM")]
         rows = [
             Row(
                 [_label(store, i)]
-                + [format_value(store, store.get(i, "france", c)) for c in ("FR", "FRM", "DROM")]
+                + [
+                    with_coverage(store, i, lvl, c, fr_cell(store, store.get(i, lvl, c)))
+                    for lvl, c in places
+                ]
                 + [minmax_text(store, i)]
             )
             for i in inds
         ]
     else:
         header = ["Indicateur", "Région", "France", "Rang"]
+        places = [("region", territory)]
         rows = []
         for i in inds:
             v = store.get(i, "region", territory)
             fc = france_code_for(store, i)
-            fr_txt = format_value(store, _fr(store, i, fc))
+            fr_txt = fr_cell(store, _fr(store, i, fc))
             if fc == "FRM":
                 fr_txt += " (métro.)"
-            rows.append(Row([_label(store, i), format_value(store, v), fr_txt, rank_text(v)]))
-    return TableCtx(spec.id, spec.title, header, rows, _sources(store, inds))
+            value = with_coverage(store, i, "region", territory, format_value(store, v))
+            rows.append(Row([_label(store, i), value, fr_txt, rank_text(v)]))
+    table = TableCtx(spec.id, spec.title, header, rows, _sources(store, inds))
+    table.notes += coverage_note(store, inds, places) + about_100_note(store, inds, places)
+    return table
+
+
+def about_100_note(store: Store, inds: list[str], places: list[tuple[str, str]]) -> list[str]:
+    """ATLAS_SPEC §3.9: a covered share above 100 % prints « ≈ 100 % », with this note."""
+    notes = []
+    for ind in inds:
+        if not is_coverage(ind):
+            continue
+        values = [store.get(ind, lvl, c).value for lvl, c in places]
+        if any(x is not None and x > 100 for x in values):
+            notes.append(
+                f"{store.label(ind)} : {ABOUT_100}, la population des entités du fichier des "
+                "dépenses dépassant la population 2018 de référence (millésimes de population "
+                "différents)."
+            )
+    return notes
 
 
 def key_figures(store: Store, spec: TableSpec, territory: str) -> TableCtx:
@@ -160,7 +245,7 @@ def key_figures(store: Store, spec: TableSpec, territory: str) -> TableCtx:
         rows = [
             Row(
                 [_label(store, i)]
-                + [format_value(store, store.get(i, "france", c)) for c in ("FR", "FRM", "DROM")]
+                + [fr_cell(store, store.get(i, "france", c)) for c in ("FR", "FRM", "DROM")]
             )
             for i in inds
         ]
@@ -175,7 +260,7 @@ def key_figures(store: Store, spec: TableSpec, territory: str) -> TableCtx:
                     [
                         _label(store, i) + year,
                         format_value(store, v),
-                        format_value(store, _fr(store, i, france_code_for(store, i))),
+                        fr_cell(store, _fr(store, i, france_code_for(store, i))),
                     ]
                 )
             )
@@ -199,7 +284,7 @@ def by_departement(store: Store, spec: TableSpec, territory: str) -> TableCtx:
         for code, name in (("FRM", "France métropolitaine"), ("DROM", "DROM"), ("FR", "France")):
             rows.append(
                 Row(
-                    [name] + [format_value(store, store.get(i, "france", code)) for i in inds],
+                    [name] + [fr_cell(store, store.get(i, "france", code)) for i in inds],
                     "france",
                 )
             )
@@ -218,10 +303,11 @@ def by_departement(store: Store, spec: TableSpec, territory: str) -> TableCtx:
                 "region",
             )
         )
+        scopes = {france_code_for(store, i) for i in inds}
         rows.append(
             Row(
-                ["France"]
-                + [format_value(store, _fr(store, i, france_code_for(store, i))) for i in inds],
+                ["France métropolitaine" if scopes == {"FRM"} else "France"]  # §3.9, T05
+                + [fr_cell(store, _fr(store, i, france_code_for(store, i))) for i in inds],
                 "france",
             )
         )
@@ -274,31 +360,56 @@ def count_ratio(store: Store, spec: TableSpec, territory: str) -> TableCtx:
             )
         )
     inds = [i for p in pairs for i in p]
-    return TableCtx(spec.id, spec.title, header, rows, _sources(store, inds))
+    table = TableCtx(spec.id, spec.title, header, rows, _sources(store, inds))
+    if territory == "FR":  # e.g. SPR: 993 in the Σ of régions, 992 distinct (§3.6)
+        for count_id, _ratio in pairs:
+            v = _fr(store, count_id, france_code_for(store, count_id))
+            if v.value is not None and v.note:
+                table.notes.append(f"{store.label(count_id)} : {v.note}.")
+    return table
+
+
+#: ATLAS_SPEC §3.9 "museum evolutions": a change beyond ±200 % (or from 0) is not printed
+MUSEUM_CHANGE_NS = 200.0
+NS = "n.s."
+
+
+def museum_change(e19: object, e23: object) -> tuple[str, bool]:
+    """The printed 2019→2023 change of one museum and whether it is « n.s. »."""
+    if fmt.is_missing(e19) or fmt.is_missing(e23):
+        return fmt.ND, False
+    a, b = float(e19), float(e23)  # type: ignore[arg-type]
+    if a == 0:
+        return (NS, True) if b > 0 else (fmt.ND, False)
+    change = 100 * (b / a - 1)
+    if abs(change) > MUSEUM_CHANGE_NS:
+        return NS, True
+    return fmt.fmt_pct(change, 1, sign=True), False
 
 
 def museums_top(store: Store, spec: TableSpec, territory: str, n: int = 10) -> TableCtx:
     m = store.museums
     if territory != "FR":
         m = m[m["region"] == territory]
-    m = (
-        m.dropna(subset=["entries_2023"])
-        .sort_values(["entries_2023", "museofile"], ascending=[False, True])
-        .head(n)
-    )
+    m = m.dropna(subset=["entries_2023"])
+    m = m[m["entries_2023"] > 0]  # a museum without 2023 entries is not in a top 10 (§3.9)
+    m = m.sort_values(["entries_2023", "museofile"], ascending=[False, True]).head(n)
     header = ["Musée", "Commune", "Entrées 2019", "Entrées 2023", "Évolution"]
     rows = []
+    ns: list[str] = []
     for _, r in m.iterrows():
         e19, e23 = r.get("entries_2019"), r.get("entries_2023")
-        change = (100 * (e23 / e19 - 1)) if not fmt.is_missing(e19) and e19 else None
+        change, not_significant = museum_change(e19, e23)
+        if not_significant:
+            ns.append(f"{r['name']} ({fmt.fmt_int(e19)} entrées en 2019)")
         rows.append(
             Row(
                 [
                     str(r["name"]),
-                    str(r["ville"]),
+                    town(str(r["ville"])),
                     fmt.fmt_int(e19),
                     fmt.fmt_int(e23),
-                    fmt.fmt_pct(change, 1, sign=True),
+                    change,
                 ]
             )
         )
@@ -312,6 +423,13 @@ def museums_top(store: Store, spec: TableSpec, territory: str, n: int = 10) -> T
     )
     if not rows:
         table.notes.append("Aucun musée de France ne déclare de fréquentation en 2023.")
+    if ns:
+        table.notes.append(
+            f"{NS} : évolution non significative (supérieure à "
+            f"{fmt.fmt_pct(MUSEUM_CHANGE_NS, 0)} en valeur absolue ou depuis zéro) : les deux "
+            "années ne sont pas comparables (sites regroupés sous une seule fiche entre 2019 "
+            f"et 2023, fermeture ou réouverture) — {'; '.join(ns)}."
+        )
     return table
 
 
@@ -329,7 +447,8 @@ def zones_emploi(store: Store, spec: TableSpec, territory: str, n: int = 4) -> T
             if str(r.get("interregional", "")).lower() in {"true", "1", "oui"}
             else ""
         )
-        rows.append(Row([name, fmt.fmt_int(r["E01"]), fmt.fmt_pct(r["E01_share"], 1)]))
+        share = format_number(store, "E01_share", r["E01_share"])  # as the text cites it
+        rows.append(Row([name, fmt.fmt_int(r["E01"]), share]))
     return TableCtx(spec.id, spec.title, header, rows, _sources(store, ["E01"]))
 
 
@@ -374,7 +493,28 @@ def spending(store: Store, spec: TableSpec, territory: str) -> TableCtx:
         "Les niveaux sont présentés côte à côte et ne s'additionnent pas "
         "(transferts entre collectivités)."
     )
+    table.notes += unplaced_note(store, [a for a, _p in pairs])
     return table
+
+
+def unplaced_note(store: Store, amounts: list[str]) -> list[str]:
+    """ATLAS_SPEC §2.4 D09: France counts every EPCI of the file, those that cannot be
+    placed in a région too; their amount is footnoted."""
+    notes = []
+    for amount in amounts:
+        extra_id = f"{amount}_unplaced"
+        if extra_id not in store.meta.index:
+            continue
+        extra = _fr(store, extra_id)
+        if not extra.value:
+            continue
+        who = f"{extra.note} " if extra.note else ""
+        notes.append(
+            f"{store.label(amount)} : la valeur France comprend les dépenses de {who}non "
+            f"affectés à une région ({fmt.fmt_meur(extra.value, 2)}), absents de la composition "
+            "des intercommunalités 2026."
+        )
+    return notes
 
 
 KINDS = {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from reports.content import fmt
 
 NATIONAL = "la moyenne nationale"
@@ -59,3 +61,20 @@ def pct(share: float) -> str:
     if 0 < share < 0.05:
         return "moins de " + fmt.fmt_pct(0.1, 1)
     return fmt.fmt_pct(share, 1)
+
+
+_PARTICLES = frozenset(
+    {"à", "au", "aux", "d", "de", "des", "du", "en", "et", "l", "la", "le", "les", "lès", "sur"}
+)
+
+
+def town(name: str) -> str:
+    """A commune name written in capitals by its source (``BOURG EN BRESSE``) in the usual
+    case (``Bourg en Bresse``); a name already in mixed case is kept."""
+    if not name or name != name.upper():
+        return name
+    words = re.split(r"([ \-’'])", name.lower())
+    out = []
+    for i, w in enumerate(words):
+        out.append(w if (i and w in _PARTICLES) else w[:1].upper() + w[1:])
+    return "".join(out)

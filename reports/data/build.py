@@ -1,15 +1,17 @@
 """``atlas data build``: raw open data → validated indicator tables in ``data/`` (docs/DATA.md).
 
-Steps: read the territorial reference, run the theme modules in atlas order, add région
-ranks, check that every indicator covers every territory, then write all tables into a
-temporary directory beside ``data/`` and swap it in, so a failed build leaves the previous
-``data/`` untouched.
+Steps: read the territorial reference, run the theme modules in atlas order (:func:`derive`),
+add région ranks, check that every indicator covers every territory, run the quality gates of
+:mod:`reports.data.gates` on the tables against the previous ``data/manifest.json``, then write
+all tables into a temporary directory beside ``data/`` and swap it in (:func:`publish`), so a
+failed build or a failing gate leaves the previous ``data/`` untouched.
 """
 
 from __future__ import annotations
 
 import hashlib
 import importlib
+import json
 import shutil
 import tempfile
 import time
@@ -19,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from reports import __version__
+from reports.data import gates
 from reports.data.sources.base import BuildLog
 from reports.data.sources.reference import Reference, load_reference
 from reports.data.sources.theme import IndicatorMeta, ThemeOutput
@@ -43,6 +46,7 @@ class BuildReport:
     tables: dict[str, int]  # file name → rows written
     unplaced: dict[str, int]  # source key → rows that could not be placed
     warnings: list[str] = field(default_factory=list)
+    gates: list[gates.Result] = field(default_factory=list)
 
     @property
     def build_md(self) -> Path:
@@ -52,12 +56,19 @@ class BuildReport:
 # --- running the themes --------------------------------------------------------------------
 
 
-def run_themes(log: BuildLog, ref: Reference) -> list[ThemeOutput]:
-    outputs = []
-    for name in THEMES:
-        module = importlib.import_module(f"reports.data.sources.{name}")
-        outputs.append(module.build(log, ref))
-    return outputs
+@dataclass
+class Derived:
+    """What a build computes from the raw sources, before any check or write."""
+
+    log: BuildLog
+    ref: Reference
+    outputs: dict[str, ThemeOutput]  # theme name → output, in THEMES order
+    geo: dict[str, bytes]  # data/geo/<name> → GeoJSON bytes (reports.data.sources.geometry)
+
+
+def run_theme(name: str, log: BuildLog, ref: Reference) -> ThemeOutput:
+    module = importlib.import_module(f"reports.data.sources.{name}")
+    return module.build(log, ref)
 
 
 def merge_tables(outputs: list[ThemeOutput]) -> dict[str, pd.DataFrame]:
@@ -177,7 +188,9 @@ def meta_table(meta: list[IndicatorMeta]) -> pd.DataFrame:
     return pd.DataFrame([asdict(m) for m in meta])
 
 
-def manifest(log: BuildLog, out_dir: Path, sizes: dict[str, int]) -> dict:
+def manifest(
+    log: BuildLog, out_dir: Path, sizes: dict[str, int], results: list[gates.Result]
+) -> dict:
     files = sorted(p for p in out_dir.rglob("*") if p.is_file() and p.name != "manifest.json")
     outputs = {
         p.relative_to(out_dir).as_posix(): {
@@ -191,7 +204,8 @@ def manifest(log: BuildLog, out_dir: Path, sizes: dict[str, int]) -> dict:
         "code_version": __version__,
         "sources": [_source_entry(r) for _k, r in sorted(log.reads.items())],
         "outputs": outputs,
-        "warnings": list(log.warnings),
+        "gates": [r.as_dict() for r in results],
+        "warnings": [*log.warnings, *gates.warnings_of(results)],
     }
 
 
@@ -208,7 +222,9 @@ def _source_entry(r) -> dict:
     }
 
 
-def build_md(log: BuildLog, sizes: dict[str, int], values: pd.DataFrame) -> str:
+def build_md(
+    log: BuildLog, sizes: dict[str, int], values: pd.DataFrame, results: list[gates.Result]
+) -> str:
     lines = [
         "# Build report — `atlas data build`",
         "",
@@ -237,8 +253,18 @@ def build_md(log: BuildLog, sizes: dict[str, int], values: pd.DataFrame) -> str:
             lines.append(f"* {r.unplaced} unplaced row(s), e.g. {', '.join(r.unplaced_examples)}")
         lines += [f"* {n}" for n in r.notes]
         lines.append("")
-    lines += ["## Warnings", ""]
-    lines += [f"* {w}" for w in log.warnings] or ["none"]
+    lines += [
+        "## Quality gates",
+        "",
+        "Run on the derived tables before they replaced `data/` (`reports/data/gates/`, "
+        "docs/DATA.md).",
+        "",
+        "| gate | checked | figure | result |",
+        "|---|---|---|---|",
+    ]
+    lines += [f"| {r.gate} | {r.subject} | {r.figure} | {r.status} |" for r in results]
+    lines += ["", "## Warnings", ""]
+    lines += [f"* {w}" for w in [*log.warnings, *gates.warnings_of(results)]] or ["none"]
     lines += ["", "## Outputs", "", "| file | rows |", "|---|---:|"]
     lines += [f"| `{name}` | {n} |" for name, n in sorted(sizes.items())]
     n_ind = values["indicator"].nunique()
@@ -249,9 +275,15 @@ def build_md(log: BuildLog, sizes: dict[str, int], values: pd.DataFrame) -> str:
 # --- entry point ---------------------------------------------------------------------------
 
 
-def build_data(paths: Paths) -> BuildReport:
-    """Rebuild ``paths.data`` from ``paths.sources``; raise :class:`DataError` on bad input."""
+def build_data(paths: Paths, *, accept_changes: bool = False) -> BuildReport:
+    """Rebuild ``paths.data`` from ``paths.sources``; raise :class:`DataError` on bad input or
+    on a failing quality gate (``accept_changes``: row-count changes are accepted)."""
     start = time.perf_counter()
+    return publish(derive(paths), paths, accept_changes=accept_changes, start=start)
+
+
+def derive(paths: Paths) -> Derived:
+    """Read every source through the theme modules (the slow part of a build)."""
     sources = paths.sources
     if not sources.is_dir():
         raise DataError(
@@ -261,37 +293,91 @@ def build_data(paths: Paths) -> BuildReport:
         )
     log = BuildLog(sources)
     ref = load_reference(log)
-    outputs = run_themes(log, ref)
+    outputs = {name: run_theme(name, log, ref) for name in THEMES}
+    return Derived(log, ref, outputs, read_geometries(log, ref))
+
+
+def read_geometries(log: BuildLog, ref: Reference) -> dict[str, bytes]:
+    """The simplified polygons, computed before the gates so their sources' row counts are
+    checked too (written to a scratch directory by the geometry module, kept in memory)."""
+    geometry = importlib.import_module("reports.data.sources.geometry")
+    with tempfile.TemporaryDirectory(prefix="atlas-geo-") as scratch:
+        geometry.write_geometries(log, ref, Path(scratch))
+        return {p.name: p.read_bytes() for p in sorted((Path(scratch) / "geo").iterdir())}
+
+
+def assemble(derived: Derived) -> dict[str, pd.DataFrame]:
+    """The tables of ``data/`` (validated, with région ranks) from the theme outputs."""
+    outputs = [derived.outputs[name] for name in THEMES]
     meta = [m for out in outputs for m in out.meta]
     values = pd.concat([out.values for out in outputs], ignore_index=True)
-    validate(values, meta, ref)
-    values = add_ranks(values)
-    tables = {
-        "indicators": values,
+    validate(values, meta, derived.ref)
+    return {
+        "indicators": add_ranks(values),
         "indicator_meta": meta_table(meta),
-        "territories": territories(ref),
+        "territories": territories(derived.ref),
         **merge_tables(outputs),
     }
+
+
+def read_manifest(data_dir: Path) -> dict | None:
+    """The ``manifest.json`` of the build about to be replaced (None for a first build)."""
+    path = data_dir / "manifest.json"
+    if not path.is_file():
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise DataError(
+            f"previous manifest unreadable ({exc.__class__.__name__}), row counts cannot be "
+            "compared",
+            where=str(path),
+            hint="restore it (git) or rerun with `atlas data build --accept-changes`",
+        ) from None
+
+
+def publish(
+    derived: Derived, paths: Paths, *, accept_changes: bool = False, start: float | None = None
+) -> BuildReport:
+    """Check the derived tables (quality gates) and only then swap them in as ``paths.data``."""
+    start = time.perf_counter() if start is None else start
+    tables = assemble(derived)
     target = paths.data
+    try:
+        previous = read_manifest(target)
+    except DataError:
+        if not accept_changes:
+            raise
+        previous = None
+    log = derived.log
+    reads = [r for _k, r in sorted(log.reads.items())]
+    results = gates.run_gates(gates.GateInput(tables, reads, previous, accept_changes))
+    gates.raise_on_failure(results)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}-", suffix=".tmp", dir=target.parent))
     try:
-        sizes = _write_all(log, ref, tmp, tables, values)
+        sizes = _write_all(log, derived.geo, tmp, tables, results)
         swap_directory(tmp, target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     unplaced = {k: r.unplaced for k, r in sorted(log.reads.items()) if r.unplaced}
-    return BuildReport(target, time.perf_counter() - start, sizes, unplaced, list(log.warnings))
+    warnings = [*log.warnings, *gates.warnings_of(results)]
+    return BuildReport(target, time.perf_counter() - start, sizes, unplaced, warnings, results)
 
 
 def _write_all(
-    log: BuildLog, ref: Reference, out: Path, tables: dict[str, pd.DataFrame], values: pd.DataFrame
+    log: BuildLog,
+    geo: dict[str, bytes],
+    out: Path,
+    tables: dict[str, pd.DataFrame],
+    results: list[gates.Result],
 ) -> dict[str, int]:
-    geometry = importlib.import_module("reports.data.sources.geometry")
-    geometry.write_geometries(log, ref, out)
+    (out / "geo").mkdir()
+    for name, data in geo.items():
+        (out / "geo" / name).write_bytes(data)
     sizes = write_tables(out, tables)
-    write_file(out / "BUILD.md", build_md(log, sizes, values))
-    write_json(out / "manifest.json", manifest(log, out, sizes))
+    write_file(out / "BUILD.md", build_md(log, sizes, tables["indicators"], results))
+    write_json(out / "manifest.json", manifest(log, out, sizes, results))
     out.chmod(0o755)
     return sizes

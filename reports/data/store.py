@@ -3,10 +3,17 @@
 Downstream code never opens a file of ``data/`` itself: it asks a :class:`Store`.
 Codes collide between levels (région ``01`` Guadeloupe, département ``01`` Ain), so every
 look-up names its level: ``departement``, ``region`` or ``france`` (codes FR, FRM, DROM).
+
+Every table is checked against the sha256 that ``atlas data build`` recorded in
+``data/manifest.json`` the first time this process reads it (a file edited by hand is refused
+with a :class:`~reports.errors.DataError`); a directory without ``manifest.json`` (a fixture
+written by a test) is read unchecked.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import os
 from dataclasses import dataclass
@@ -28,6 +35,10 @@ REQUIRED_FILES = [
     "geo/regions.geojson",
     "geo/departements.geojson",
 ]
+
+
+# Files whose sha256 matched their manifest in this process: (path, size, mtime) → True.
+_VERIFIED: set[tuple[str, int, int]] = set()
 
 
 @dataclass(frozen=True)
@@ -75,11 +86,62 @@ class Store:
                 hint="run `atlas data build` first",
             )
 
+    @cached_property
+    def _digests(self) -> dict[str, str] | None:
+        """File (relative to data/) → sha256 from ``manifest.json``; None without manifest."""
+        path = self.dir / "manifest.json"
+        if not path.is_file():
+            return None
+        try:
+            outputs = json.loads(path.read_text(encoding="utf-8"))["outputs"]
+            return {str(name): str(entry["sha256"]) for name, entry in outputs.items()}
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise DataError(
+                f"manifest unreadable ({exc.__class__.__name__})",
+                where=str(path),
+                hint="run `atlas data build` (or restore data/ with git)",
+            ) from None
+
+    def verified(self, name: str) -> Path:
+        """``data/<name>`` once its sha256 matches ``manifest.json`` (hashed once per process)."""
+        path = self.dir / name
+        digests = self._digests
+        if digests is None:
+            return path
+        stat = path.stat()
+        key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+        if key in _VERIFIED:
+            return path
+        expected = digests.get(name)
+        if expected is None:
+            raise DataError(
+                "not listed in manifest.json: not written by `atlas data build`",
+                where=str(path),
+                hint="run `atlas data build` to regenerate data/",
+            )
+        actual = hashlib.sha256(path.read_bytes()).hexdigest()
+        if actual != expected:
+            raise DataError(
+                f"changed by hand: sha256 {actual[:12]}… ≠ {expected[:12]}… recorded in "
+                "manifest.json",
+                where=str(path),
+                hint="run `atlas data build` to regenerate data/ (or restore the file with git)",
+            )
+        _VERIFIED.add(key)
+        return path
+
     def _csv(self, name: str, **kw) -> pd.DataFrame:
         path = self.dir / name
         if not path.is_file():
             raise DataError("derived table missing", where=str(path), hint="run `atlas data build`")
-        return pd.read_csv(path, keep_default_na=False, na_values=[""], **kw)
+        try:
+            return pd.read_csv(self.verified(name), keep_default_na=False, na_values=[""], **kw)
+        except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+            raise DataError(
+                f"unreadable table: {' '.join(str(exc).split())[:200]}",
+                where=str(path),
+                hint="run `atlas data build` to regenerate data/ (or restore the file with git)",
+            ) from None
 
     # --- tables -------------------------------------------------------------------------
     @cached_property
@@ -159,7 +221,7 @@ class Store:
         path = self.dir / "geo" / f"{name}.geojson"
         if not path.is_file():
             raise DataError("geometry missing", where=str(path), hint="run `atlas data build`")
-        return gpd.read_file(path)
+        return gpd.read_file(self.verified(f"geo/{name}.geojson"))
 
     # --- look-ups -----------------------------------------------------------------------
     def rows(self, indicator: str, level: str, code: str) -> list[Value]:

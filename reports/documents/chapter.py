@@ -7,8 +7,11 @@ formatted (:mod:`reports.content.model`); templates compute nothing.
 
 from __future__ import annotations
 
+import re
+
 from reports.config import Layouts, SectionSpec
 from reports.content.analysis import analyse
+from reports.content.keys import key_messages
 from reports.content.model import ChapterCtx, SectionCtx
 from reports.content.tables import OPENER_CHARS, build_table
 from reports.data.store import Store
@@ -24,6 +27,13 @@ METHOD_NOTE = (
     "une fois sur les 101 départements (seuils naturels de Jenks) et sont identiques dans toutes "
     "les fiches."
 )
+
+
+#: sections that follow the previous one on its page in a fiche (page groups: contexte; offre
+#: and festivals; fréquentation and cinéma; dépenses, emploi and the notes), so that a
+#: section ending high on its page does not leave the rest blank; the others open a page (the
+#: preview lays a fiche out group by group: reports.preview.incremental)
+FOLLOWS = frozenset({"festivals", "cinema", "emploi", "entreprises", "notes"})
 
 
 def _indicators_of_section(layouts: Layouts, spec: SectionSpec, kind: str) -> list[str]:
@@ -60,6 +70,77 @@ def _sources(store: Store, inds: list[str]) -> list[str]:
     return out
 
 
+def _years(vintage: str) -> tuple[int, int] | None:
+    found = [int(y) for y in re.findall(r"(?:19|20)\d\d", vintage)]
+    return (min(found), max(found)) if found else None
+
+
+def _vintages(store: Store) -> dict[str, list[str]]:
+    """Each source of indicator_meta.csv (one by one: a line joined by " ; " is split) → its
+    vintages, without one that lies within another (2019–2023 within 2014–2023)."""
+    out: dict[str, list[str]] = {}
+    for source, vintage in zip(store.meta["source"], store.meta["vintage"], strict=True):
+        v = str(vintage)
+        if not v or v == "nan":
+            continue
+        for part in str(source).split(" ; "):
+            if v not in out.setdefault(part, []):
+                out[part].append(v)
+    return {part: _outer(vs) for part, vs in out.items()}
+
+
+def _outer(vintages: list[str]) -> list[str]:
+    """``vintages`` without one whose years lie within those of another kept before it."""
+
+    def span(v: str) -> int:
+        years = _years(v)
+        return years[1] - years[0] if years else 0
+
+    def within(v: str, w: str) -> bool:
+        a, b = _years(v), _years(w)
+        return a is not None and b is not None and b[0] <= a[0] and a[1] <= b[1]
+
+    kept: list[str] = []
+    for v in sorted(vintages, key=span, reverse=True):  # stable: source order among equals
+        if not any(within(v, w) for w in kept):
+            kept.append(v)
+    return kept
+
+
+def chapter_sources(store: Store, sections: list[SectionCtx]) -> list[str]:
+    """The sources printed under the tables and figures of ``sections``, each once, with its
+    vintage when the source line does not give a year (DESIGN.md: a chapter's notes list only
+    the sources used in that chapter)."""
+    vintages = _vintages(store)
+    out: list[str] = []
+    lines = [t.source for s in sections for t in s.tables]
+    lines += [f.source for s in sections for f in s.figures]
+    for line in lines:
+        text = re.sub(r"^Sources?\s*:\s*", "", line or "").strip()
+        for part in text.split(" ; ") if text else ():
+            part = part.strip().rstrip(".")
+            if not re.search(r"(?:19|20)\d\d", part) and vintages.get(part):
+                part = f"{part} ({', '.join(vintages[part])})"
+            if part and part not in out:
+                out.append(part)
+    return out
+
+
+def number_chapter(chapter: ChapterCtx) -> None:
+    """Reader-facing numbers of the tables and figures of ``chapter``, in the order they are
+    printed, restarting in each chapter: "Tableau 1", "Carte 1", "Graphique 1" (ATLAS_SPEC
+    §10: never an internal key)."""
+    count = {"Tableau": 0, "Carte": 0, "Graphique": 0}
+    for section in chapter.sections:
+        for table in section.tables:
+            count["Tableau"] += 1
+            table.number = f"Tableau {count['Tableau']}"
+        for fig in section.figures:
+            word = "Carte" if fig.kind == "map" else "Graphique"
+            count[word] += 1
+            fig.number = f"{word} {count[word]}"
+
+
 def build_section(
     store: Store,
     layouts: Layouts,
@@ -76,6 +157,8 @@ def build_section(
         nd += analysis.nd_notes
     for tid in spec.tables_for(kind):
         table = build_table(store, layouts.tables[tid], territory.code)
+        if layouts.tables[tid].kind == "zones_emploi" and len(table.rows) < 2:
+            continue  # one zone (Mayotte): a one-row ranking says nothing
         if spec.template.endswith("opener.html"):  # key figures: half the page width
             table.line_chars = OPENER_CHARS
         ctx.tables.append(table)
@@ -108,6 +191,7 @@ def build_chapter(
         if not spec.applies_to(territory.kind):
             continue
         section, section_nd = build_section(store, layouts, spec, territory, paths)
+        section.opens_page = spec.id not in FOLLOWS
         sections.append(section)
         nd += section_nd
         inds += _indicators_of_section(layouts, spec, territory.kind)
@@ -121,7 +205,7 @@ def build_chapter(
         kicker, subtitle = "Région d'outre-mer", "Portrait culturel comparé à la France"
     else:
         kicker, subtitle = "Région", "Portrait culturel comparé à la France"
-    return ChapterCtx(
+    chapter = ChapterCtx(
         code=territory.code,
         kind=territory.kind,
         anchor=f"ch-{territory.slug}",
@@ -131,6 +215,14 @@ def build_chapter(
         running_title=territory.name,
         sections=sections,
         nd_notes=nd_all,
-        sources=_sources(store, inds),
+        sources=chapter_sources(store, sections) or _sources(store, inds),
         method_note=METHOD_NOTE,
+        key_messages=key_messages(
+            store,
+            "FR" if territory.is_france else territory.code,
+            territory.name,
+            territory.kind == "drom",
+        ),
     )
+    number_chapter(chapter)
+    return chapter

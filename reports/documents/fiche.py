@@ -1,9 +1,9 @@
 """Orchestration: a fiche (one territory) → HTML → PDF, written atomically.
 
 Publication options (issue 7): the PDF is tagged (PDF/UA-1) by default, ``variant="pdfa"``
-gives PDF/A-3b, the CSV of the tables and figures is embedded in both
-(:mod:`reports.render.attachments`), ``print_`` adds bleed and crop marks
-(``styles/print-shop.css``).
+gives PDF/A-3a and PDF/UA-1 in one file, the CSV of the tables and figures is embedded in both
+(:mod:`reports.render.attachments`), ``print_`` gives PDF/X-4 with bleed and crop marks
+(``styles/print-shop.css``, :mod:`reports.render.conformance`).
 The same inputs give the same bytes (dates from the layouts' ``date``, content-derived ids).
 
 The atlas (:mod:`reports.documents.atlas`) builds its regional chapters with the same
@@ -28,6 +28,7 @@ from reports.documents.publication import (
     html_to_pdf,
     pdf_options,
     print_stylesheets,
+    publication_variant,
 )
 from reports.documents.session import Session, doc_ctx, render_html
 from reports.figures.assets import deferred_drawing, resolution
@@ -98,7 +99,7 @@ def build_fiche(
             session,
             text,
             target,
-            pdf_options(session, variant, files),
+            pdf_options(session, publication_variant(variant, print_), files),
             stylesheets=print_stylesheets(print_),
             parts=lambda: fiche_parts(session, doc),
             server=server,
@@ -109,7 +110,14 @@ def fiche_parts(session: Session, doc: DocCtx, parts: int = FICHE_PARTS) -> list
     """The HTML of ``doc`` (one chapter) cut at section boundaries into ``parts`` documents of
     about the same layout work; the later ones are *continued* chapters."""
     (chapter,) = doc.chapters
-    bounds = split_sections([section_weight(s) for s in chapter.sections], parts)
+    # cut only where a page group starts (documents.chapter.FOLLOWS): a cut inside a group
+    # would open a page that the whole fiche does not open
+    sections = chapter.sections
+    starts = [i for i, s in enumerate(sections) if i == 0 or s.opens_page]
+    ends = [*starts[1:], len(sections)]
+    runs = zip(starts, ends, strict=True)
+    weights = [sum(section_weight(s) for s in sections[a:b]) for a, b in runs]
+    bounds = [starts[g] for g in split_sections(weights, parts)]
     out = []
     cuts = [0, *bounds, len(chapter.sections)]
     for i, (lo, hi) in enumerate(pairwise(cuts)):

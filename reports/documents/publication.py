@@ -4,16 +4,17 @@
 from __future__ import annotations
 
 import hashlib
-import shutil
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from reports import __version__
+from reports import __version__, integrity
 from reports.documents.session import DEFAULT_DATE, Session
 from reports.errors import ConfigError
 from reports.figures.assets import DEFAULT_DPI, PRINT_DPI
+from reports.integrity import check_pdf
 from reports.paths import Paths
+from reports.render.conformance import PATCHES
 from reports.render.pagination import RenderServer, render_parts
 from reports.render.pdf import (
     DEFAULT_VARIANT,
@@ -33,6 +34,17 @@ def check_publication(html: bool, variant: str, print_: bool) -> None:
         raise ConfigError("--pdfa cannot be used with --html: PDF/A is a PDF variant")
     if html and print_:
         raise ConfigError("--print cannot be used with --html: bleed and crop marks are PDF-only")
+    if print_ and variant == "pdfa":
+        raise ConfigError(
+            "--pdfa cannot be used with --print: one is PDF/A-3a (archive), the other PDF/X-4 "
+            "(print shop)",
+            hint="build each edition with its own option",
+        )
+
+
+def publication_variant(variant: str, print_: bool) -> str:
+    """The PDF variant written: ``print`` (PDF/X-4) for ``--print``, else ``variant``."""
+    return "print" if print_ else variant
 
 
 def pdf_options(
@@ -56,8 +68,9 @@ def print_stylesheets(print_: bool) -> list[str]:
 
 def styles_digest(paths: Paths) -> str:
     """Hash of every file under ``styles/`` (CSS and fonts): part of every layout cache key,
-    since a stylesheet edit changes pages without changing the HTML."""
-    h = hashlib.sha256()
+    since a stylesheet edit changes pages without changing the HTML; so is the version of the
+    engine patches (:data:`reports.render.conformance.PATCHES`), which change the PDF."""
+    h = hashlib.sha256(f"patches {PATCHES}|".encode())
     for path in sorted(paths.styles.rglob("*")):
         if path.is_file():
             h.update(path.relative_to(paths.styles).as_posix().encode())
@@ -98,14 +111,27 @@ def html_to_pdf(
     ``server`` (or one inside the other in this process); ``stylesheets`` are added after the
     document's own (project-relative paths, e.g. ``--print``); ``use_cache=False`` always
     renders (benchmarks, reproducibility tests).
+
+    A cached PDF is used only if its bytes match the digest recorded when it was rendered
+    (:mod:`reports.integrity`): a damaged one is rendered again. The PDF copied to ``target``
+    is checked (it opens, with the recorded page count) before it replaces the last one.
     """
     extra = list(stylesheets)
     key = pdf_cache_key(session, html, options, extra)
     cached = session.paths.cache / "pdf" / f"{key}.pdf"
-    if not use_cache or not cached.is_file():
+    data = integrity.read_entry(cached, integrity.pdf_validator()) if use_cache else None
+    if data is None:
         dest = cached if use_cache else target
         htmls = parts() if parts else [html]
-        render_parts(htmls, dest, session.paths.root, options, extra, server)
+        pages = render_parts(htmls, dest, session.paths.root, options, extra, server)
         if not use_cache:
             return target
-    return atomic_write(target, lambda tmp: shutil.copyfile(cached, tmp))
+        data = cached.read_bytes()
+        integrity.seal(cached, data, pages=pages)
+    else:
+        pages = integrity.recorded(cached).get("pages")
+
+    def check(tmp: Path, out: Path) -> None:
+        check_pdf(tmp, out, pages=pages)
+
+    return atomic_write(target, lambda tmp: tmp.write_bytes(data), check=check)

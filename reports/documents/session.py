@@ -30,9 +30,18 @@ class Session:
     @classmethod
     def open(cls, paths: Paths | None = None) -> Session:
         paths = paths or Paths()
+        from reports.content.analysis import PLAN
+        from reports.figures.catalogue import REGISTRY
+
         store = Store(paths)
         store.check()
-        layouts = load_layouts(paths.layouts, paths.templates)
+        layouts = load_layouts(
+            paths.layouts,
+            paths.templates,
+            known_indicators=set(store.meta.index),
+            known_figures=set(REGISTRY),
+            known_analyses=set(PLAN),
+        )
         return cls(paths, store, layouts)
 
     def territory(self, text: str) -> Territory:
@@ -45,17 +54,36 @@ class Session:
         return str(self.layouts.settings.get(key, default))
 
 
+MONTHS = (
+    *("janvier", "février", "mars", "avril", "mai", "juin"),
+    *("juillet", "août", "septembre", "octobre", "novembre", "décembre"),
+)
+
+
+def issued(date: str) -> str:
+    """``2026-01-01`` → ``janvier 2026`` (the date printed on a fiche); '' if not a date."""
+    try:
+        year, month = int(date[:4]), int(date[5:7])
+    except ValueError:
+        return ""
+    return f"{MONTHS[month - 1]} {year}" if 1 <= month <= 12 else ""
+
+
 def doc_ctx(session: Session, kind: str, title: str, chapters: list[ChapterCtx]) -> DocCtx:
+    date = session.setting("date", DEFAULT_DATE)
     return DocCtx(
         kind=kind,
         title=title,
         subtitle="Atlas régional de la culture",
         author=session.setting("author"),
-        date=session.setting("date", DEFAULT_DATE),
+        date=date,
         version=__version__,
         edition=session.setting("edition"),
         stylesheets=STYLESHEETS,
         chapters=chapters,
+        publisher=session.setting("publisher", session.setting("short_author")),
+        collection=session.setting("collection"),
+        issued=issued(date),
     )
 
 

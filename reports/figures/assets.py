@@ -57,8 +57,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from reports import integrity
 from reports.figures import style as fs
 from reports.paths import Paths
+from reports.processes import start_worker, stop_pool, worker_task
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -75,6 +77,8 @@ FORMATS = {
     "points": "png",
     "circles": "png",
 }
+#: format → check of a cached figure written before digests were recorded
+_VALIDATE = {"png": integrity.png_problem, "svg": integrity.svg_problem}
 _SVG_NUMBER = re.compile(r"(-?\d+\.\d{3,})")
 _SVG_PATH_DATA = re.compile(r'( d="[^"]*")')
 
@@ -226,6 +230,7 @@ def _png(fig: Figure, dpi: int) -> bytes:
     canvas = FigureCanvasAgg(fig)
     saved_dpi, fig.dpi = fig.dpi, dpi
     try:
+        text_sizes = fs.record_text_sizes(canvas)
         canvas.draw()
         renderer = canvas.get_renderer()
         box = fig.get_tightbbox(renderer)
@@ -233,18 +238,22 @@ def _png(fig: Figure, dpi: int) -> bytes:
         fig.dpi = saved_dpi
     width, height = int(renderer.width), int(renderer.height)
     inner = (box.x0 * dpi, box.y0 * dpi, box.x1 * dpi, box.y1 * dpi)
-    if inner[0] < -1 or inner[1] < -1 or inner[2] > width + 1 or inner[3] > height + 1:
-        return _png_two_pass(fig, dpi)  # something is drawn outside the canvas
+    if inner[1] < -1 or inner[3] > height + 1:
+        return _png_two_pass(fig, dpi)  # something is drawn above or below the canvas
     pad = TIGHT_PAD_INCHES * dpi
-    x0, y0 = math.floor(inner[0] - pad), math.floor(inner[1] - pad)
-    x1, y1 = math.ceil(inner[2] + pad), math.ceil(inner[3] + pad)
+    # only the height is cropped: a figure is drawn at the width of its slot and placed at
+    # that width (style.SLOTS_MM), so its pixel width is the slot's at ``dpi``
+    x0, y0 = 0, max(math.floor(inner[1] - pad), 0)
+    x1, y1 = width, min(math.ceil(inner[3] + pad), height)
     rgba = np.asarray(renderer.buffer_rgba())
     if x0 >= 0 and y0 >= 0 and x1 <= width and y1 <= height:  # rows top down, y bottom up
-        return encode_png(rgba[height - y1 : height - y0, x0:x1], dpi)
+        return encode_png(
+            rgba[height - y1 : height - y0, x0:x1], dpi, min(text_sizes, default=None)
+        )
     out = np.full((y1 - y0, x1 - x0, 4), 255, dtype=np.uint8)  # white where the pad overflows
     cx0, cy0, cx1, cy1 = max(x0, 0), max(y0, 0), min(x1, width), min(y1, height)
     out[y1 - cy1 : y1 - cy0, cx0 - x0 : cx1 - x0] = rgba[height - cy1 : height - cy0, cx0:cx1]
-    return encode_png(out, dpi)
+    return encode_png(out, dpi, min(text_sizes, default=None))
 
 
 def _png_two_pass(fig: Figure, dpi: int) -> bytes:
@@ -268,7 +277,7 @@ def _png_two_pass(fig: Figure, dpi: int) -> bytes:
     return encode_png(np.frombuffer(raw, np.uint8).reshape(height, width, 4), dpi)
 
 
-def encode_png(rgba: np.ndarray, dpi: int = DEFAULT_DPI) -> bytes:
+def encode_png(rgba: np.ndarray, dpi: int = DEFAULT_DPI, min_text_pt: float | None = None) -> bytes:
     """RGBA pixels → opaque 8-bit RGB PNG on white, no metadata: the PDF writer can then embed
     the PNG data stream as is (see :func:`reports.render.pdf.install_png_passthrough`), without an
     alpha mask and without decoding and re-compressing every image at each build.
@@ -298,6 +307,10 @@ def encode_png(rgba: np.ndarray, dpi: int = DEFAULT_DPI) -> bytes:
             b"\x89PNG\r\n\x1a\n",
             chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)),
             chunk(b"pHYs", struct.pack(">IIB", ppm, ppm, 1)),
+            # the smallest text drawn, read by ``atlas check`` (reports.proof.images)
+            b""
+            if min_text_pt is None
+            else chunk(b"tEXt", b"atlas:min-text-pt\0" + f"{min_text_pt:.2f}".encode()),
             chunk(b"IDAT", zlib.compress(rows.tobytes(), PNG_COMPRESS_LEVEL)),
             chunk(b"IEND", b""),
         )
@@ -305,10 +318,10 @@ def encode_png(rgba: np.ndarray, dpi: int = DEFAULT_DPI) -> bytes:
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
+    """The figure and its digest sidecar (:mod:`reports.integrity`), each written to a
+    temporary file renamed onto it; a failure or a stop leaves no half-written file in the
+    cache, and a full disk is a one-line error naming the figure."""
+    integrity.store(path, data)
 
 
 @dataclass(frozen=True)
@@ -332,6 +345,7 @@ class Job:
         return self.path
 
 
+@worker_task
 def _warm_worker(lazy_inputs: tuple[LazyInput, ...]) -> None:
     """Worker start: import the drawing stack and load the layers while the parent is still
     building the document."""
@@ -342,6 +356,7 @@ def _warm_worker(lazy_inputs: tuple[LazyInput, ...]) -> None:
         value.load()
 
 
+@worker_task
 def _run_job(job: Job) -> Path:
     return job.run()
 
@@ -370,7 +385,9 @@ class Drawer:
         """Fork the workers at the first missing figure (a warm build never forks)."""
         if self.pool is None:
             context = multiprocessing.get_context("fork")
-            self.pool = ProcessPoolExecutor(self.workers, mp_context=context)
+            self.pool = ProcessPoolExecutor(  # workers that stop with this process
+                self.workers, mp_context=context, initializer=start_worker, initargs=(os.getpid(),)
+            )
             for _ in range(self.workers):
                 self.futures.append(self.pool.submit(_warm_worker, self.warm))
         return self.pool
@@ -391,8 +408,14 @@ class Drawer:
             if not cancel:
                 for future in self.futures:
                     future.result()  # re-raises a drawing error here
+        except BaseException:
+            cancel = True
+            raise
         finally:
-            self.pool.shutdown(wait=True, cancel_futures=cancel)
+            if cancel:  # a failure or a stop: the figures in progress are not waited for
+                stop_pool(self.pool)
+            else:
+                self.pool.shutdown(wait=True)
             self.pool = None
 
 
@@ -461,7 +484,7 @@ def figure_asset(
     directory = cache_dir or Paths().figures_cache
     key = figure_key((fmt, dpi if fmt == "png" else None, key_parts))
     path = directory / key[:2] / f"{key}.{fmt}"
-    if path.is_file():
+    if integrity.intact(path, _VALIDATE.get(fmt)):  # a damaged file is drawn again
         return path
     job = Job(path, fmt, dpi, fn, args, kwargs)
     if _DRAWER is not None:

@@ -4,6 +4,9 @@ with its caption, alt text and source line.
 Each entry knows which indicators it draws, how to draw it for a région (or for France, where
 point maps become national département choropleths with the five DROM as insets), and how to
 describe it in words for the alt text (what it shows, the extremes, the territory's value).
+Each entry declares its slot (``size``: full, two-thirds, half or third of the 180 mm text
+block, :data:`reports.figures.style.SLOTS_MM`): the figure is drawn at that width and placed at
+that width by ``styles/print.css`` (``.fig-<slot>``), so it is never scaled on the page.
 Drawers are in :mod:`reports.figures.draw`, alt texts in :mod:`reports.figures.describe`, the
 data they read in :mod:`reports.figures.inputs`; caching is done by
 :mod:`reports.figures.assets` (keyed by figure id, territory, data version and style version).
@@ -20,7 +23,9 @@ from reports.data.store import Store
 from reports.data.territories import Territory
 from reports.figures.describe import (
     chorodesc,
+    describe_cinemas,
     describe_locator,
+    describe_museums,
     describe_points,
     describe_series,
     describe_split,
@@ -28,6 +33,7 @@ from reports.figures.describe import (
     fr_or,
 )
 from reports.figures.draw import (
+    FEW_UNITS,
     choropleth,
     draw_cinema_circles,
     draw_dot_index,
@@ -52,12 +58,13 @@ class FigureDef:
     id: str
     title: str
     kind: str  # map | chart
-    size: str  # full | half | third
+    size: str  # its slot: full | two-thirds | half | third (style.SLOTS_MM)
     draw: Callable  # (store, territory) -> matplotlib Figure | None
     describe: Callable  # (store, territory) -> str (alt text)
     sources: tuple[str, ...] = ()  # indicator ids whose sources are printed
     fmt: str = "svg"
     title_fr: str | None = None  # title for the France fiche
+    dots_when_few: bool = False  # a dot chart for a région of ≤ 2 départements (draw.FEW_UNITS)
 
 
 def source_line(store: Store, inds: tuple[str, ...]) -> str:
@@ -72,7 +79,9 @@ def source_line(store: Store, inds: tuple[str, ...]) -> str:
 
 # --- registry -----------------------------------------------------------------------------
 def _choro_def(fid: str, ind: str, title: str) -> FigureDef:
-    return FigureDef(fid, title, "map", "half", choropleth(ind), chorodesc(ind), (ind,))
+    return FigureDef(
+        fid, title, "map", "half", choropleth(ind), chorodesc(ind), (ind,), dots_when_few=True
+    )
 
 
 REGISTRY: dict[str, FigureDef] = {
@@ -82,7 +91,7 @@ REGISTRY: dict[str, FigureDef] = {
             "M01",
             "Situation de la région",
             "map",
-            "full",
+            "half",
             draw_locator,
             describe_locator,
             ("C01",),
@@ -122,7 +131,7 @@ REGISTRY: dict[str, FigureDef] = {
             "map",
             "half",
             draw_points("festival", "Discipline dominante", "O10_p100k"),
-            fr_or(describe_points(["festival"], "festivals par discipline"), "O10_p100k"),
+            fr_or(describe_points(["festival"], "festivals", by_category=True), "O10_p100k"),
             ("O10",),
             title_fr="Festivals pour 100 000 habitants, par département",
         ),
@@ -142,7 +151,7 @@ REGISTRY: dict[str, FigureDef] = {
             "map",
             "full",
             draw_museum_circles,
-            fr_or(describe_points(["musee"], "musées de France"), "F02"),
+            fr_or(describe_museums, "F02"),
             ("F01",),
             title_fr="Entrées dans les musées par habitant, par département (2023)",
         ),
@@ -152,7 +161,7 @@ REGISTRY: dict[str, FigureDef] = {
             "map",
             "half",
             draw_cinema_circles,
-            fr_or(describe_points(["cinema"], "cinémas, entrées 2022"), "F09"),
+            fr_or(describe_cinemas, "F09"),
             ("F08",),
             title_fr="Entrées de cinéma par habitant, par département (2022)",
         ),
@@ -287,10 +296,26 @@ REGISTRY: dict[str, FigureDef] = {
 }
 
 
-def figure_context(fid: str, store: Store, territory: Territory, paths: Paths) -> FigureCtx | None:
-    """Draw (or fetch from cache) figure ``fid`` for ``territory``; None if not applicable."""
+def slot_for(fdef: FigureDef, territory: Territory) -> str:
+    """The slot ``fdef`` is drawn for and placed in: its declared one, but a half slot for a
+    full-width map of a DROM or of France (a département choropleth there)."""
+    if (
+        fdef.kind == "map"
+        and fdef.size == "full"
+        and (territory.kind == "drom" or territory.is_france)
+    ):
+        return "half"
+    return fdef.size
+
+
+def figure_context(
+    fid: str, store: Store, territory: Territory, paths: Paths, slot: str | None = None
+) -> FigureCtx | None:
+    """Draw (or fetch from cache) figure ``fid`` for ``territory`` at the width of its slot
+    (``slot`` overrides the declared one, e.g. ``cover``); None if not applicable."""
     fdef = REGISTRY[fid]
-    path = fdef.draw(store, territory, paths)
+    kind_size = slot or slot_for(fdef, territory)
+    path = fdef.draw(store, territory, paths, slot=kind_size)
     if path is None:
         return None
     title = fdef.title_fr if territory.is_france and fdef.title_fr else fdef.title
@@ -301,9 +326,6 @@ def figure_context(fid: str, store: Store, territory: Territory, paths: Paths) -
             f"Sites patrimoniaux remarquables dans la région : "
             f"{format_number(store, 'O14', spr.value)}."
         )
-    kind_size = fdef.size
-    if territory.kind == "drom" and fdef.kind == "map" and fdef.size == "full":
-        kind_size = "half"
     rel = (
         path.resolve().relative_to(paths.root.resolve())
         if paths.root.resolve() in path.resolve().parents
@@ -315,7 +337,13 @@ def figure_context(fid: str, store: Store, territory: Territory, paths: Paths) -
         src=str(rel),
         alt=fdef.describe(store, territory),
         source=source_line(store, fdef.sources),
-        kind=fdef.kind,
+        kind=(
+            "chart"
+            if fdef.dots_when_few
+            and not territory.is_france
+            and len(store.departements_of(territory.code)) <= FEW_UNITS
+            else fdef.kind
+        ),
         size=kind_size,
         notes=notes,
         path=str(path),

@@ -7,7 +7,8 @@ bars are omitted and labelled ``n.d.``, lines show a gap (ATLAS_SPEC §3.8).
 Conventions: French number formatting on axes and labels (:mod:`reports.content.fmt`), region in
 blue and France in grey (:mod:`reports.figures.style`), no chart title (the HTML caption carries
 title, unit and source), the unit goes in the axis label or legend title. Sizes are print
-sizes in inches (default ≈ 85 × 55 mm, half a text column pair).
+sizes in inches (default 88 × 56 mm, the half slot of :data:`reports.figures.style.SLOTS_MM`);
+the figure keeps its width when saved (only its height is cropped), so it is placed unscaled.
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ from matplotlib.transforms import Bbox
 from reports.content.fmt import ND, fmt_number
 from reports.figures import style as fs
 
-SMALL = (3.35, 2.2)
-WIDE = (6.6, 2.6)
+SMALL = (88 / 25.4, 2.2)  # a half slot (style.SLOTS_MM): drawn at the width it is placed at
+WIDE = (180 / 25.4, 2.6)  # a full slot
 
 
 def _figure(figsize: tuple[float, float]) -> Figure:
@@ -165,7 +166,7 @@ def stacked_100(
                     fmt_number(v, decimals),
                     ha="center",
                     va="center",
-                    fontsize=fs.FONT_SIZE - 1,
+                    fontsize=fs.MIN_TEXT,
                     color=_text_color(colors[c_i]),
                 )
     ax.set_yticks(y, [str(r) for r in rows])
@@ -248,7 +249,7 @@ def grouped_bars(
 
 
 def _nd_mark(ax: Axes, p: float, horizontal: bool, vmax: float) -> None:
-    kw = {"fontsize": fs.FONT_SIZE - 1.5, "color": "#666666"}
+    kw = {"fontsize": fs.MIN_TEXT, "color": "#666666"}
     if horizontal:
         ax.text(vmax * 0.01, p, ND, va="center", ha="left", **kw)
     else:
@@ -259,7 +260,7 @@ def _value_label(
     ax: Axes, p: float, v: float, horizontal: bool, decimals: int, suffix: str, vmax: float
 ) -> None:
     text = fmt_number(v, decimals) + suffix
-    kw = {"fontsize": fs.FONT_SIZE - 1.5}
+    kw = {"fontsize": fs.MIN_TEXT}
     if horizontal:
         ax.text(v + vmax * 0.01, p, text, va="center", ha="left", **kw)
     else:
@@ -374,15 +375,13 @@ def dot_index(
                 ND,
                 va="center",
                 ha="left",
-                fontsize=fs.FONT_SIZE - 1,
+                fontsize=fs.MIN_TEXT,
                 color="#666666",
             )
             continue
         ax.plot([100, v], [yi, yi], color="#b8cfe6", linewidth=1.2, zorder=2)
         ax.plot(v, yi, "o", color=fs.REGION_COLOR, markersize=4.5, zorder=3)
-        ax.text(
-            v, yi + 0.28, fmt_number(v, 0), ha="center", va="bottom", fontsize=fs.FONT_SIZE - 1.5
-        )
+        ax.text(v, yi + 0.28, fmt_number(v, 0), ha="center", va="bottom", fontsize=fs.MIN_TEXT)
     ax.set_yticks(y, [str(i) for i in data.index])
     ax.set_ylim(-0.6, len(vals) - 0.2)
     ax.set_xlim(lo, hi)
@@ -422,7 +421,7 @@ def stacked_bars(
                 ND,
                 va="center",
                 ha="left",
-                fontsize=fs.FONT_SIZE - 1,
+                fontsize=fs.MIN_TEXT,
                 color="#666666",
             )
             continue
@@ -439,7 +438,7 @@ def stacked_bars(
             fmt_number(left, decimals),
             va="center",
             ha="left",
-            fontsize=fs.FONT_SIZE - 1.5,
+            fontsize=fs.MIN_TEXT,
         )
     ax.set_yticks(y, [str(i) for i in data.index])
     ax.set_xlim(0, vmax * 1.18)
@@ -454,4 +453,57 @@ def stacked_bars(
         ncols=len(cols),
         handlelength=1.0,
     )
+    return fig
+
+
+# --- too few units to map (Corse): the départements, the région and France on one axis -----
+def value_dots(
+    data: pd.Series,
+    *,
+    unit: str = "",
+    decimals: int = 0,
+    figsize: tuple[float, float] = SMALL,
+) -> Figure:
+    """Index = territory names (départements, then the région, then France), values on one
+    axis; the région in blue, France in grey, the départements as open dots. NaN → ``n.d.``."""
+    fig = _figure(figsize)
+    ax = fig.add_subplot()
+    vals = data.to_numpy(dtype=float)
+    names = [str(i) for i in data.index]
+    y = np.arange(len(vals))[::-1]
+    finite = vals[np.isfinite(vals)]
+    hi = float(finite.max()) if finite.size else 1.0
+    lo = min(0.0, float(finite.min()) if finite.size else 0.0)
+    span = (hi - lo) or 1.0
+    for i, (yi, v) in enumerate(zip(y, vals, strict=True)):
+        last, region = i == len(vals) - 1, i == len(vals) - 2
+        if not np.isfinite(v):
+            ax.text(lo, yi, ND, va="center", ha="left", fontsize=fs.MIN_TEXT, color="#666666")
+            continue
+        color = fs.FRANCE_COLOR if last else fs.REGION_COLOR
+        ax.plot([lo, v], [yi, yi], color="#d9d9d9", linewidth=0.8, zorder=1)
+        ax.plot(
+            v,
+            yi,
+            "o",
+            markersize=5.5,
+            markerfacecolor=color if (last or region) else "white",
+            markeredgecolor=color,
+            markeredgewidth=1.2,
+            zorder=3,
+        )
+        ax.text(
+            v + span * 0.03,
+            yi,
+            fmt_number(v, decimals),
+            va="center",
+            ha="left",
+            fontsize=fs.MIN_TEXT,
+        )
+    ax.set_yticks(y, names)
+    ax.set_ylim(-0.6, len(vals) - 0.4)
+    ax.set_xlim(lo, hi + span * 0.22)
+    ax.xaxis.set_major_formatter(_number_formatter(decimals if hi < 10 else 0))
+    ax.set_xlabel(unit)
+    _clean_axes(ax, "x", hi)
     return fig

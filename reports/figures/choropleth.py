@@ -22,16 +22,17 @@ from matplotlib.path import Path as MplPath
 from reports.figures import style as fs
 from reports.figures.classify import Classes
 from reports.figures.frames import (
-    INSETS_BOTTOM,
-    INSETS_LEFT,
     Frame,
-    InsetLayout,
+    _region_members,
     france_frames,
+    france_layout,
+    locator_layout,
     region_figure,
 )
 from reports.figures.geo import REGION_OF_DROM, label_point, register_gdf
 from reports.figures.map_elements import (
     class_legend,
+    class_legend_size,
     collection,
     context,
     inset_labels,
@@ -168,6 +169,15 @@ def _dep_labels(frame: Frame, key: str, codes: list[str], size: float) -> None:
 
 
 # --- public maps -------------------------------------------------------------------------
+def _statuses(codes: Iterable[str], values: dict[str, float], breaks: Classes, so: set[str]) -> set:
+    """The n.d. / s.o. entries the legend of a map of ``codes`` needs."""
+    out: set[str] = set()
+    for code in codes:
+        if breaks.color(values.get(code, math.nan)) is None:
+            out.add("so" if code in so else "nd")
+    return out
+
+
 def choropleth_region(
     gdf_deps: gpd.GeoDataFrame,
     values: Mapping[str, float | None] | pd.Series,
@@ -177,31 +187,39 @@ def choropleth_region(
     legend_title: str = "",
     so: Iterable[str] = (),
     decimals: int | None = None,
-    figsize: tuple[float, float] | None = None,
-    max_map_size: tuple[float, float] = (4.8, 4.2),
-    legend_width: float = 1.5,
+    width: float = fs.slot_width("half"),
+    max_height: float = fs.slot_height("half"),
     labels: bool = True,
-    label_size: float = 6.5,
+    label_size: float = fs.MIN_TEXT,
 ) -> Figure:
     """Départements of one région coloured with the national classes, neighbours in grey.
 
     ``values``: département code → value (NaN/None = n.d., or s.o. when the code is in
-    ``so``). ``legend_width`` (inches) is reserved on the right for the legend; without
-    ``figsize`` the map box takes the région's shape within ``max_map_size`` (inches).
+    ``so``). Drawn ``width`` inches wide (its slot), at most ``max_height`` tall, the legend
+    below the map or on its right, whichever leaves the larger map.
     """
     fs.apply_style()
     key = register_gdf(gdf_deps)
-    fig, frame, lw = region_figure(key, region_code, figsize, max_map_size, legend_width)
-    members = [
-        c for c, r in zip(frame.layer.codes, frame.layer.regions, strict=True) if r == region_code
-    ]
+    vals, so_set = _value_map(values), set(so)
+    _zone, members = _region_members(key, region_code)
+    statuses = _statuses(members, vals, breaks, so_set)
+    size = class_legend_size(breaks, legend_title, statuses, decimals)
+    fig, frame, layout = region_figure(key, region_code, width, max_height, size)
     context(frame, set(members))
-    statuses = _fill_units(frame, members, _value_map(values), breaks, set(so), 0.5)
+    _fill_units(frame, members, vals, breaks, so_set, 0.5)
     outline(frame, region_code)
     if labels:
         _dep_labels(frame, key, members, label_size)
     scale_bar(frame.ax, frac=0.22)
-    class_legend(fig, breaks, legend_title, statuses, (1.0 - lw + 0.02, 0.97), decimals)
+    class_legend(
+        fig,
+        breaks,
+        legend_title,
+        statuses,
+        layout.legend_anchor,
+        decimals,
+        width=layout.legend_width,
+    )
     return fig
 
 
@@ -215,24 +233,30 @@ def choropleth_france(
     legend_title: str = "",
     so: Iterable[str] = (),
     decimals: int | None = None,
-    layout: InsetLayout = INSETS_LEFT,
+    width: float = fs.slot_width("half"),
+    max_height: float | None = None,
+    legend_right: bool = False,
 ) -> Figure:
-    """France: metropolitan frame + the five DROM insets, same classes everywhere.
+    """France: metropolitan frame + the five DROM insets, same classes everywhere, drawn
+    ``width`` inches wide (its slot), the legend below (or on the right).
 
     ``gdf`` is the département layer (with ``region``); ``level="region"`` colours the
     régions (dissolved from the départements) with région-keyed ``values``.
     """
     fs.apply_style()
     key = register_gdf(gdf)
+    vals, so_set = _value_map(values), set(so)
+    codes = list(gdf["region"].unique()) if level == "region" else list(gdf["code"])
+    statuses = _statuses(map(str, codes), vals, breaks, so_set)
+    size = class_legend_size(breaks, legend_title, statuses, decimals)
+    layout = france_layout(key, width, size, max_height=max_height, legend_right=legend_right)
     fig = Figure(figsize=layout.figsize)
     frames = france_frames(fig, key, layout, drom=drom_insets)
-    vals, so_set = _value_map(values), set(so)
-    statuses: set[str] = set()
     for fr in frames:
         if level == "region":
-            statuses |= _fill_regions(fr, vals, breaks, so_set, 0.4)
+            _fill_regions(fr, vals, breaks, so_set, 0.4)
         else:
-            statuses |= _fill_units(fr, fr.layer.codes, vals, breaks, so_set, 0.25)
+            _fill_units(fr, fr.layer.codes, vals, breaks, so_set, 0.25)
             collection(
                 fr.ax,
                 [p for _, p in fr.region_items()],
@@ -241,10 +265,13 @@ def choropleth_france(
                 linewidth=0.8,
                 zorder=3,
             )
-        if layout.scale_bars:
-            scale_bar(fr.ax, size=5.0 if fr.inset else 6.0, frac=0.3 if fr.inset else 0.18)
+        if layout.scale_bars and not fr.inset:
+            scale_bar(fr.ax, frac=0.2, left=True)  # lower right is Corse
     inset_labels(frames, layout)
-    class_legend(fig, breaks, legend_title, statuses, layout.legend_anchor, decimals)
+    legend_w = width * (0.3 if legend_right else 1.0)
+    class_legend(
+        fig, breaks, legend_title, statuses, layout.legend_anchor, decimals, width=legend_w
+    )
     return fig
 
 
@@ -252,12 +279,13 @@ def locator(
     gdf_deps: gpd.GeoDataFrame,
     region_code: str,
     *,
-    layout: InsetLayout = INSETS_BOTTOM,
+    width: float = fs.slot_width("half"),
     color: str = fs.REGION_COLOR,
 ) -> Figure:
     """France with the région highlighted (a DROM is highlighted in its inset)."""
     fs.apply_style()
     key = register_gdf(gdf_deps)
+    layout = locator_layout(key, width)
     fig = Figure(figsize=layout.figsize)
     frames = france_frames(fig, key, layout)
     for fr in frames:

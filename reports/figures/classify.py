@@ -5,10 +5,11 @@ so that computing a figure's cache key (which needs the classes, point styles an
 does not import the drawing stack: a fiche whose figures are all cached never imports
 matplotlib, geopandas or pyproj.
 
-Classification (ATLAS_SPEC §2.7): :func:`national_breaks` computes Jenks (Fisher–Jenks,
-exact and deterministic) breaks once on the 101 départements, falling back to quintiles when
-a class would be empty; the same :class:`Classes` object is passed to every map, so a colour
-means the same value everywhere.
+Classification (ATLAS_SPEC §2.7, revised): :func:`national_breaks` computes Jenks (Fisher–Jenks,
+exact and deterministic) breaks once on the 101 départements — on the logarithms of a skewed
+distribution — falling back to quintiles when a class would be empty or hold more than half of
+the départements; the same :class:`Classes` object is passed to every map, so a colour means the
+same value everywhere, and its method is printed under the legend.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ class Classes:
     method: str = "jenks"
     colors: tuple[str, ...] = tuple(fs.SEQ5)
     open_ends: bool = False  # diverging classes: "moins de …" / "plus de …"
+    note: str = ""  # how the classes were made, printed under the legend
 
     @property
     def k(self) -> int:
@@ -62,8 +64,26 @@ def _clean_values(values: Iterable[float | None]) -> np.ndarray:
     return arr[np.isfinite(arr)]
 
 
+#: a distribution this skewed (sample skewness) is classified on its logarithms
+SKEWED = 1.0
+#: no class may hold more than this share of the units (else: quantiles)
+MAX_CLASS_SHARE = 0.5
+
+
+def _skewness(x: np.ndarray) -> float:
+    sd = float(x.std())
+    return 0.0 if sd == 0 else float(((x - x.mean()) ** 3).mean() / sd**3)
+
+
+def _units(n: int) -> str:
+    return f"{n} départements" if n > 20 else f"{n} régions"
+
+
 def national_breaks(values: Iterable[float | None], k: int = 5) -> Classes:
-    """Jenks natural breaks on the national distribution (quintiles if a class is empty)."""
+    """Classes computed once on the national distribution (ATLAS_SPEC §2.7, revised): Jenks
+    natural breaks, on the logarithms of a skewed positive distribution (so that one
+    outlier, Paris, does not put most of France in one class); quintiles when a class would
+    be empty or hold more than half of the units. The method is in :attr:`Classes.note`."""
     arr = np.sort(_clean_values(values))
     if arr.size == 0:
         raise ValueError("no values to classify")
@@ -71,10 +91,28 @@ def national_breaks(values: Iterable[float | None], k: int = 5) -> Classes:
     k_eff = min(k, n_unique)
     if k_eff < 2:
         return Classes((float(arr[0]), float(arr[-1])), method="single")
-    uppers = fisher_jenks(arr, k_eff)
+    zeros = int((arr == 0).sum())
+    if arr[0] == 0 and zeros >= 0.2 * arr.size and k >= 3 and arr.size - zeros >= 2 * k:
+        rest = quantile_breaks(arr[arr > 0], k - 1)  # a class of its own for the zeros
+        return Classes(
+            (0.0, 0.0, *rest.bounds[1:]),
+            method="zero+quantiles",
+            note=f"Classes nationales : 0 ({zeros} départements), "
+            f"puis quantiles des {arr.size - zeros} autres.",
+        )
+    logs = bool(arr[0] > 0 and _skewness(arr) > SKEWED)
+    work = np.log(arr) if logs else arr
+    uppers = fisher_jenks(work, k_eff)
+    if logs:  # back to values: the upper bound of a class is one of the values
+        uppers = [float(arr[np.searchsorted(work, u, side="right") - 1]) for u in uppers]
     counts = np.diff(np.searchsorted(arr, [-np.inf, *uppers], side="right"))
-    if len(uppers) == k_eff and (counts > 0).all():
-        return Classes((float(arr[0]), *uppers), method="jenks")
+    if len(uppers) == k_eff and (counts > 0).all() and counts.max() <= MAX_CLASS_SHARE * arr.size:
+        how = "seuils naturels (Jenks) sur les logarithmes" if logs else "seuils naturels (Jenks)"
+        return Classes(
+            (float(arr[0]), *uppers),
+            method="jenks-log" if logs else "jenks",
+            note=f"Classes nationales : {how}, {_units(arr.size)}.",
+        )
     return quantile_breaks(arr, k)
 
 
@@ -123,7 +161,12 @@ def quantile_breaks(values: Iterable[float | None], k: int = 5) -> Classes:
             bounds.append(float(q))
     if len(bounds) < 2:
         bounds.append(bounds[0])
-    return Classes(tuple(bounds), method="quantiles")
+    name = "quintiles" if k == 5 else "quantiles"
+    return Classes(
+        tuple(bounds),
+        method="quantiles",
+        note=f"Classes nationales : {name}, {_units(arr.size)}.",
+    )
 
 
 def _nice(x: float) -> float:
@@ -137,17 +180,21 @@ def _nice(x: float) -> float:
 
 
 def diverging_breaks(values: Iterable[float | None], center: float, k: int = 5) -> Classes:
-    """Five classes centred on ``center`` (e.g. the France change), symmetric, rounded."""
+    """Five classes centred on ``center`` (e.g. the France change), symmetric, rounded up to
+    1, 2, 2.5 or 5 × 10ⁿ."""
     arr = _clean_values(values)
-    spread = float(np.percentile(np.abs(arr - center), 80)) if arr.size else 1.0
-    outer = _nice(spread)
-    inner = _nice(outer / 3)
+    # bands narrow enough to separate: about a quarter of the values in the central class,
+    # the outer bounds at the 70th percentile of the distances to the centre
+    dist = np.abs(arr - center)
+    outer = _nice(float(np.percentile(dist, 70))) if arr.size else 1.0
+    inner = _nice(float(np.percentile(dist, 25))) if arr.size else 0.5
     if inner >= outer:
         inner = outer / 2
     lo = min(float(arr.min()) if arr.size else center - 2 * outer, center - outer) - 1e-9
     hi = max(float(arr.max()) if arr.size else center + 2 * outer, center + outer) + 1e-9
     bounds = (lo, center - outer, center - inner, center + inner, center + outer, hi)
-    return Classes(bounds, method="diverging", colors=tuple(fs.DIV5), open_ends=True)
+    note = f"Classes centrées sur l'évolution France ({fmt_number(center, 1, sign=True)}\u00a0%)."
+    return Classes(bounds, method="diverging", colors=tuple(fs.DIV5), open_ends=True, note=note)
 
 
 def _auto_decimals(bounds: Sequence[float]) -> int:
@@ -168,7 +215,10 @@ def class_labels(classes: Classes, decimals: int | None = None) -> list[str]:
     def f(x: float) -> str:
         return fmt_number(x, d, sign=classes.open_ends)
 
-    labels = [f"{f(b[i])}{DASH}{f(b[i + 1])}" for i in range(classes.k)]
+    labels = [
+        f(b[i + 1]) if b[i] == b[i + 1] else f"{f(b[i])}{DASH}{f(b[i + 1])}"
+        for i in range(classes.k)
+    ]
     if classes.open_ends and classes.k >= 2:
         labels[0] = f"moins de {f(b[1])}"
         labels[-1] = f"plus de {f(b[-2])}"
@@ -193,10 +243,13 @@ def default_point_styles(categories: Sequence[str]) -> dict[str, PointStyle]:
 
 @dataclass(frozen=True)
 class CircleScale:
-    """One national scale: ``value_max`` is drawn with a circle of diameter ``max_diameter_pt``."""
+    """Circles scaled to the map: ``value_max`` (the largest value shown) is drawn with a
+    circle of diameter ``max_diameter_pt``; the legend shows three round values between
+    ``value_min`` and ``value_max`` (values that occur in the map)."""
 
     value_max: float
     max_diameter_pt: float = 28.0
+    value_min: float = 0.0
 
     def area(self, value: np.ndarray | float) -> np.ndarray:
         v = np.clip(np.asarray(value, dtype=float), 0, None)
@@ -204,7 +257,25 @@ class CircleScale:
 
     def reference_values(self) -> list[float]:
         top = _nice_down(self.value_max)
-        return [top, _nice_down(top / 4), _nice_down(top / 20)]
+        out = [top]
+        for div in (4, 3, 2.5, 2):  # the smallest legend circle stays readable (≥ ~5 pt)
+            v = _nice_down(top / (div * div))
+            if v >= self.value_min and v < out[-1]:
+                out.append(v)
+                break
+        mid = _nice_down(np.sqrt(top * out[-1]))
+        if out[-1] < mid < top:
+            out.insert(1, mid)
+        return out
+
+
+def fitted_scale(values: Iterable[float], max_diameter_pt: float = 28.0) -> CircleScale:
+    """A :class:`CircleScale` for the values one map shows."""
+    arr = _clean_values(values)
+    arr = arr[arr > 0]
+    if arr.size == 0:
+        return CircleScale(1.0, max_diameter_pt)
+    return CircleScale(float(arr.max()), max_diameter_pt, float(arr.min()))
 
 
 def _nice_down(x: float) -> float:

@@ -8,81 +8,198 @@ from collections.abc import Callable
 from reports.content import fmt
 from reports.content.present import format_number, unit_label
 from reports.data.store import Store
-from reports.data.territories import Territory
+from reports.data.territories import FRANCE, Territory
 from reports.figures.inputs import FACILITY_LABELS, names, reference_rows, split_frame
 
-
 # --- alt texts for maps --------------------------------------------------------------------
+#: a région with this many départements or fewer gets a dot chart (draw.FEW_UNITS)
+FEW_UNITS = 2
+
+
+def _territory_value(store: Store, ind: str, territory: Territory) -> str:
+    """`` Région : 114,0 ; France : 105,3.`` (what is known of both)."""
+    parts = []
+    if not territory.is_france:
+        v = store.value(ind, "region", territory.code)
+        if v is not None:
+            parts.append(f"Région : {format_number(store, ind, v)}")
+    v = store.value(ind, "france", "FR")
+    if v is not None:
+        parts.append(f"France : {format_number(store, ind, v)}")
+    return f" {' ; '.join(parts)}." if parts else ""
+
+
+def _lower(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def _what(store: Store, ind: str) -> str:
+    """``densité de population (hab./km²)``: the label, with its unit unless it says it."""
+    label, unit = _lower(store.label(ind)), unit_label(store, ind)
+    return label if unit.startswith("pour ") and unit in label else f"{label} ({unit})"
+
+
 def describe_choropleth(store: Store, ind: str, territory: Territory) -> str:
-    """Alt text of a département choropleth: extremes and the territory's value."""
-    label = store.label(ind)
+    """Alt text of a département choropleth: what it maps, the range with the départements at
+    both ends, those without data, the territory's value and France's."""
     vals = store.level_values(ind, "departement")
     dep_names = names(store, "departement")
     if territory.is_france:
-        scope = "des 101 départements"
+        scope = f"Carte des {len(vals)} départements de France"
     else:
         vals = vals.reindex(store.departements_of(territory.code))
-        scope = f"des départements de la région {territory.name}"
+        what = "Graphique" if len(vals) <= FEW_UNITS else "Carte"
+        scope = f"{what} des {len(vals)} départements de la région {territory.name}"
     present = vals.dropna()
-    text = f"Carte {scope} : {label.lower()} ({unit_label(store, ind)})."
+    text = f"{scope} : {_what(store, ind)}."
     if present.empty:
         return text + " Données non disponibles."
     lo, hi = present.idxmin(), present.idxmax()
-    text += (
-        f" Valeur la plus élevée : {dep_names[hi]} ({format_number(store, ind, present[hi])}) ;"
-        f" la plus faible : {dep_names[lo]} ({format_number(store, ind, present[lo])})."
-    )
+    if present[lo] == present[hi]:
+        text += f" {format_number(store, ind, present[lo])} partout."
+    else:
+        text += (
+            f" De {format_number(store, ind, present[lo])} ({dep_names[lo]}) à"
+            f" {format_number(store, ind, present[hi])} ({dep_names[hi]})."
+        )
     missing = vals.index[vals.isna()]
     if len(missing):
         text += f" Non disponible pour : {', '.join(dep_names[m] for m in missing)}."
-    level, code = ("france", "FR") if territory.is_france else ("region", territory.code)
-    v = store.get(ind, level, code)
-    if v.value is not None:
-        who = "France" if territory.is_france else "Région"
-        text += f" {who} : {format_number(store, ind, v.value)}."
-    return text
+    return text + _territory_value(store, ind, territory)
 
 
 def fmt_value(store: Store, ind: str, value: float | None) -> str:
     return format_number(store, ind, value) if value is not None else fmt.ND
 
 
-def describe_points(types: list[str], what: str) -> Callable:
+def _most(frame, dep_names) -> str:
+    """`` ; le plus grand nombre : Rhône (812)`` (the département with the most points)."""
+    counts = frame.groupby("departement").size()
+    if len(counts) < 2:
+        return ""
+    top = counts.sort_values(ascending=False, kind="stable").index[0]
+    return f" ; le plus grand nombre : {dep_names.get(top, top)} ({fmt.fmt_int(counts[top])})"
+
+
+def describe_points(types: list[str], what: str, by_category: bool = False) -> Callable:
+    """Alt text of a point map of a région: how many points, by type (or by ``category``,
+    e.g. a festival's discipline), the département with the most, those not located."""
+
     def describe(store: Store, territory: Territory) -> str:
         if territory.is_france:
             return f"Carte de France : {what}."
         f = store.facilities
         f = f[f["type"].isin(types) & (f["region"] == territory.code)]
-        counts = f.groupby("category" if len(types) == 1 else "type").size()
-        lst = ", ".join(
-            f"{FACILITY_LABELS.get(k, k)} : {fmt.fmt_int(v)}"
-            for k, v in counts.sort_values(ascending=False).items()
-        )
+        head = f"Carte de points de la région {territory.name} : {what}"
+        if f.empty:
+            return f"{head} ; aucun recensé."
+        text = f"{head}, {fmt.fmt_int(len(f))} au total"
+        key = "category" if by_category else ("type" if len(types) > 1 else None)
+        if key is not None:
+            counts = f.groupby(key).size().sort_values(ascending=False, kind="stable")
+            text += (
+                " ("
+                + ", ".join(
+                    f"{_lower(FACILITY_LABELS.get(k, k))} : {fmt.fmt_int(v)}"
+                    for k, v in counts.items()
+                )
+                + ")"
+            )
+        text += _most(f, names(store, "departement"))
         unloc = int((f["lon"].isna() | f["lat"].isna()).sum())
-        extra = f" ; {unloc} non localisés" if unloc else ""
-        return f"Carte de points de la région {territory.name} : {what} ({lst}{extra})."
+        if unloc:
+            text += f" ; {fmt.fmt_int(unloc)} non localisés"
+        return text + "."
 
     return describe
 
 
+def describe_museums(store: Store, territory: Territory) -> str:
+    """Alt text of the museum circles: entries 2023 (circle areas), their range with the
+    museums at both ends, and the change since 2019 (colours)."""
+    m = store.museums
+    sub = m[m["region"] == territory.code]
+    many = len(sub) > 1
+    head = (
+        f"Carte des {fmt.fmt_int(len(sub))} musées de France de la région {territory.name}"
+        if many
+        else f"Carte du musée de France de la région {territory.name}"
+    )
+    seen = sub.dropna(subset=["entries_2023"])
+    seen = seen[seen["entries_2023"] > 0]
+    if seen.empty:
+        return f"{head} : entrées non disponibles."
+    lo = seen.loc[seen["entries_2023"].idxmin()]
+    hi = seen.loc[seen["entries_2023"].idxmax()]
+    change = 100 * (sub["entries_2023"] / sub["entries_2019"].where(sub["entries_2019"] > 0) - 1)
+    change = change.dropna()
+    if not many:
+        text = f"{head}, {hi['name']} : {fmt.fmt_int(hi['entries_2023'])} entrées en 2023"
+        if not change.empty:
+            text += f", {fmt.fmt_pct(change.iloc[0], 0, sign=True)} depuis 2019"
+        return text + "."
+    text = (
+        f"{head} : cercles proportionnels aux entrées 2023"
+        f" ({fmt.fmt_int(seen['entries_2023'].sum())} au total), de"
+        f" {fmt.fmt_int(lo['entries_2023'])} ({lo['name']}) à"
+        f" {fmt.fmt_int(hi['entries_2023'])} ({hi['name']})"
+    )
+    if not change.empty:
+        text += (
+            f" ; couleur : évolution depuis 2019, de {fmt.fmt_pct(change.min(), 0, sign=True)}"
+            f" à {fmt.fmt_pct(change.max(), 0, sign=True)}"
+        )
+    return text + "."
+
+
+def describe_cinemas(store: Store, territory: Territory) -> str:
+    """Alt text of the cinema circles: entries 2022 (circle areas), total, the cinema with
+    the most."""
+    f = store.facilities
+    sub = f[(f["type"] == "cinema") & (f["region"] == territory.code)]
+    head = f"Carte des {fmt.fmt_int(len(sub))} cinémas de la région {territory.name}"
+    seen = sub.dropna(subset=["value"])
+    if seen.empty:
+        return f"{head} : entrées non disponibles."
+    hi = seen.loc[seen["value"].idxmax()]
+    dep_names = names(store, "departement")
+    return (
+        f"{head} : cercles proportionnels aux entrées 2022"
+        f" ({fmt.fmt_int(seen['value'].sum())} au total) ; le plus fréquenté :"
+        f" {hi['name']} ({dep_names.get(hi['departement'], hi['departement'])},"
+        f" {fmt.fmt_int(hi['value'])} entrées)."
+    )
+
+
 def describe_locator(store: Store, territory: Territory) -> str:
+    """Alt text of the situation map: the région highlighted among the 18, its départements,
+    its population and share of France's."""
     if territory.is_france:
         return describe_choropleth_region_level(store, "C01")
-    v = store.get("C01", "region", territory.code)
+    v = store.value("C01", "region", territory.code)
+    fr = store.value("C01", "france", "FR")
+    share = f", {fmt.fmt_pct(100 * v / fr)} de la population française" if v and fr else ""
+    deps = len(store.departements_of(territory.code))
     return (
-        f"Carte de situation : la région {territory.name} en France (avec les cinq "
+        f"Carte de situation : la région {territory.name} ({deps} département"
+        f"{'s' if deps > 1 else ''}), en couleur, parmi les 18 régions de France (les cinq "
         f"départements et régions d'outre-mer en encarts). Population : "
-        f"{format_number(store, 'C01', v.value)} habitants."
+        f"{format_number(store, 'C01', v)} habitants{share}."
     )
 
 
 def describe_choropleth_region_level(store: Store, ind: str) -> str:
+    """Alt text of a map of the 18 régions: the range with the régions at both ends, and
+    France's value."""
     vals = store.level_values(ind, "region").dropna()
     n = names(store, "region")
+    text = f"Carte des 18 régions : {_what(store, ind)}."
+    if vals.empty:
+        return text + " Données non disponibles."
     return (
-        f"Carte des 18 régions : {store.label(ind).lower()}, de "
-        f"{format_number(store, ind, vals.min())} ({n[vals.idxmin()]}) à "
+        f"{text} De {format_number(store, ind, vals.min())} ({n[vals.idxmin()]}) à "
         f"{format_number(store, ind, vals.max())} ({n[vals.idxmax()]})."
+        + _territory_value(store, ind, FRANCE)
     )
 
 

@@ -12,6 +12,7 @@ import pandas as pd
 from reports.content.present import unit_label
 from reports.data.store import Store
 from reports.data.territories import Territory
+from reports.figures import style as fs
 from reports.figures.inputs import (
     FACILITY_LABELS,
     G04_INDICATORS,
@@ -27,13 +28,27 @@ from reports.paths import Paths
 
 
 # --- maps --------------------------------------------------------------------------------
+def national_classes(store: Store, ind: str, level: str = "departement"):
+    """The classes of ``ind``, computed once on all units of ``level``: diverging classes
+    centred on the France value for a change (ATLAS_SPEC §2.7), else :func:`national_breaks`."""
+    from reports.content.tables import france_code_for
+    from reports.figures import classify
+
+    vals = store.level_values(ind, level).dropna().to_numpy()
+    if store.label(ind).startswith("Évolution"):
+        centre = store.value(ind, "france", france_code_for(store, ind))
+        if centre is not None:
+            return classify.diverging_breaks(vals, centre)
+    return classify.national_breaks(vals)
+
+
 def choropleth(ind: str) -> Callable:
-    def draw(store: Store, territory: Territory, paths: Paths):
-        from reports.figures import assets, classify
+    def draw(store: Store, territory: Territory, paths: Paths, slot: str = "half"):
+        from reports.figures import assets
 
         deps = departements(paths)
         vals = store.level_values(ind, "departement")
-        classes = classify.national_breaks(vals.dropna().to_numpy())
+        classes = national_classes(store, ind)
         unit = unit_label(store, ind)
         decimals = int(store.info(ind)["decimals"])
         so = so_codes(store, ind)
@@ -46,9 +61,14 @@ def choropleth(ind: str) -> Callable:
                 legend_title=unit,
                 so=so,
                 decimals=decimals,
+                width=fs.slot_width(slot),
+                legend_right=slot == "full",
                 kind="choropleth",
                 cache_dir=paths.figures_cache,
             )
+        members = store.departements_of(territory.code)
+        if len(members) <= FEW_UNITS:  # Corse: a dot chart of the values, not a map
+            return value_dots(store, ind, territory, members, paths, slot)
         return assets.render(
             "reports.figures.choropleth.choropleth_region",
             deps,
@@ -58,6 +78,8 @@ def choropleth(ind: str) -> Callable:
             legend_title=unit,
             so=so,
             decimals=decimals,
+            width=fs.slot_width(slot),
+            max_height=fs.slot_height(slot),
             kind="choropleth",
             cache_dir=paths.figures_cache,
         )
@@ -65,37 +87,61 @@ def choropleth(ind: str) -> Callable:
     return draw
 
 
-def draw_locator(store: Store, territory: Territory, paths: Paths):
+#: a région with this many départements or fewer gets a dot chart instead of a choropleth
+FEW_UNITS = 2
+
+
+def value_dots(
+    store: Store, ind: str, territory: Territory, members: list[str], paths: Paths, slot: str
+):
+    """The départements, the région and France on one axis (ATLAS_SPEC §2.7: too few units
+    to map)."""
+    from reports.content.tables import france_code_for
+    from reports.figures import assets
+
+    deps = names(store, "departement")
+    rows = [(deps.get(c, c), value_or_nan(store, ind, "departement", c)) for c in members]
+    rows.append((territory.name, value_or_nan(store, ind, "region", territory.code)))
+    rows.append(("France", value_or_nan(store, ind, "france", france_code_for(store, ind))))
+    data = pd.Series(dict(rows))
+    return assets.render(
+        "reports.figures.charts.value_dots",
+        data,
+        unit=unit_label(store, ind),
+        decimals=int(store.info(ind)["decimals"]),
+        figsize=(fs.slot_width(slot), 0.42 + 0.27 * len(data)),
+        cache_dir=paths.figures_cache,
+    )
+
+
+def draw_locator(store: Store, territory: Territory, paths: Paths, slot: str = "half"):
     from reports.figures import assets, classify
 
     deps = departements(paths)
-    if territory.is_france:
-        vals = store.level_values("C01", "region")
-        classes = classify.national_breaks(vals.dropna().to_numpy())
+    if territory.is_france:  # a count: circles, not a choropleth (ATLAS_SPEC §2.7)
+        vals = store.level_values("C01", "region").dropna() / 1e6
+        big = slot in ("full", "cover")
         return assets.render(
-            "reports.figures.choropleth.choropleth_france",
+            "reports.figures.points.region_circles",
             deps,
-            vals / 1e6,
-            classes_millions(classes),
-            level="region",
-            legend_title="millions d'hab.",
+            vals,
+            classify.fitted_scale(vals, 38.0 if big else 24.0),
+            size_title="Population (millions d'hab.)",
             decimals=1,
-            kind="choropleth",
+            width=fs.slot_width(slot),
+            max_height=fs.slot_height(slot),
+            legend_right=slot == "full",
+            kind="circles",
             cache_dir=paths.figures_cache,
         )
     return assets.render(
         "reports.figures.choropleth.locator",
         deps,
         territory.code,
+        width=fs.slot_width(slot),
         kind="locator",
         cache_dir=paths.figures_cache,
     )
-
-
-def classes_millions(classes):
-    from dataclasses import replace
-
-    return replace(classes, bounds=tuple(b / 1e6 for b in classes.bounds))
 
 
 def _region_points(store: Store, territory: Territory, types: list[str]) -> pd.DataFrame:
@@ -104,11 +150,11 @@ def _region_points(store: Store, territory: Territory, types: list[str]) -> pd.D
     return f.sort_values(["type", "id"]).reset_index(drop=True)
 
 
-def draw_facilities(store: Store, territory: Territory, paths: Paths):
+def draw_facilities(store: Store, territory: Territory, paths: Paths, slot: str = "half"):
     from reports.figures import assets, classify
 
     if territory.is_france:
-        return choropleth("O01_p100k")(store, territory, paths)
+        return choropleth("O01_p100k")(store, territory, paths, slot)
     types = ["bibliotheque", "musee", "cinema", "cinema_drom", "archives"]
     pts = _region_points(store, territory, types)
     pts = pts.assign(category=pts["type"].map(FACILITY_LABELS))
@@ -121,17 +167,19 @@ def draw_facilities(store: Store, territory: Territory, paths: Paths):
         territory.code,
         styles=styles,
         legend_title="Équipements",
+        width=fs.slot_width(slot),
+        max_height=fs.slot_height(slot),
         kind="points",
         cache_dir=paths.figures_cache,
     )
 
 
 def draw_points(ftype: str, legend: str, fr_indicator: str) -> Callable:
-    def draw(store: Store, territory: Territory, paths: Paths):
+    def draw(store: Store, territory: Territory, paths: Paths, slot: str = "half"):
         from reports.figures import assets, classify
 
         if territory.is_france:
-            return choropleth(fr_indicator)(store, territory, paths)
+            return choropleth(fr_indicator)(store, territory, paths, slot)
         pts = _region_points(store, territory, [ftype])
         if ftype == "jardin":
             pts = pts.assign(category="Jardins remarquables")
@@ -153,6 +201,8 @@ def draw_points(ftype: str, legend: str, fr_indicator: str) -> Callable:
             territory.code,
             styles=styles,
             legend_title=legend,
+            width=fs.slot_width(slot),
+            max_height=fs.slot_height(slot),
             kind="points",
             cache_dir=paths.figures_cache,
         )
@@ -160,14 +210,14 @@ def draw_points(ftype: str, legend: str, fr_indicator: str) -> Callable:
     return draw
 
 
-def draw_museum_circles(store: Store, territory: Territory, paths: Paths):
+def draw_museum_circles(store: Store, territory: Territory, paths: Paths, slot: str = "half"):
     from reports.figures import assets, classify
 
     if territory.is_france:
-        return choropleth("F02")(store, territory, paths)
+        return choropleth("F02")(store, territory, paths, slot)
     m = store.museums
-    scale = classify.CircleScale(float(m["entries_2023"].max()))
     sub = m[m["region"] == territory.code].copy()
+    scale = classify.fitted_scale(sub["entries_2023"], 30.0 if slot == "full" else 24.0)
     sub["value"] = sub["entries_2023"]
     sub["change"] = 100 * (
         sub["entries_2023"] / sub["entries_2019"].where(sub["entries_2019"] > 0) - 1
@@ -195,22 +245,24 @@ def draw_museum_circles(store: Store, territory: Territory, paths: Paths):
         size_title="Entrées 2023",
         color_title="Évolution 2019-2023 (%)",
         decimals=0,
+        width=fs.slot_width(slot),
+        max_height=fs.slot_height(slot),
         kind="circles",
         cache_dir=paths.figures_cache,
     )
 
 
-def draw_cinema_circles(store: Store, territory: Territory, paths: Paths):
+def draw_cinema_circles(store: Store, territory: Territory, paths: Paths, slot: str = "half"):
     from reports.figures import assets, classify
 
     if territory.is_france:
-        return choropleth("F09")(store, territory, paths)
+        return choropleth("F09")(store, territory, paths, slot)
     f = store.facilities
     cin = f[f["type"] == "cinema"]
-    scale = classify.CircleScale(float(cin["value"].max()))
     sub = cin[cin["region"] == territory.code].sort_values("id")[["lon", "lat", "value"]]
     if sub.empty:
         return None
+    scale = classify.fitted_scale(sub["value"], 30.0 if slot == "full" else 24.0)
     return assets.render(
         "reports.figures.points.circles_map",
         departements(paths),
@@ -218,6 +270,8 @@ def draw_cinema_circles(store: Store, territory: Territory, paths: Paths):
         territory.code,
         scale,
         size_title="Entrées 2022",
+        width=fs.slot_width(slot),
+        max_height=fs.slot_height(slot),
         kind="circles",
         cache_dir=paths.figures_cache,
     )
@@ -225,7 +279,7 @@ def draw_cinema_circles(store: Store, territory: Territory, paths: Paths):
 
 # --- charts ------------------------------------------------------------------------------
 def draw_split(prefix: str, stacked: bool = True) -> Callable:
-    def draw(store: Store, territory: Territory, paths: Paths):
+    def draw(store: Store, territory: Territory, paths: Paths, slot: str = "half"):
         from reports.figures import assets
 
         df = split_frame(store, prefix, territory)
@@ -233,7 +287,11 @@ def draw_split(prefix: str, stacked: bool = True) -> Callable:
             return None
         if stacked:
             return assets.render(
-                "reports.figures.charts.stacked_100", df, decimals=0, cache_dir=paths.figures_cache
+                "reports.figures.charts.stacked_100",
+                df,
+                decimals=0,
+                figsize=(fs.slot_width(slot), 2.2),
+                cache_dir=paths.figures_cache,
             )
         return assets.render(
             "reports.figures.charts.grouped_bars",
@@ -241,13 +299,14 @@ def draw_split(prefix: str, stacked: bool = True) -> Callable:
             unit_label="%",
             decimals=1,
             horizontal=True,
+            figsize=(fs.slot_width(slot), 2.2),
             cache_dir=paths.figures_cache,
         )
 
     return draw
 
 
-def draw_dot_index(store: Store, territory: Territory, paths: Paths):
+def draw_dot_index(store: Store, territory: Territory, paths: Paths, slot: str = "half"):
     from reports.content.tables import france_code_for
     from reports.figures import assets
 
@@ -259,19 +318,27 @@ def draw_dot_index(store: Store, territory: Territory, paths: Paths):
         label = store.label(ind).replace(" pour 100 000 habitants", "")
         data[label] = 100 * v / fr if v is not None and fr else float("nan")
     return assets.render(
-        "reports.figures.charts.dot_index", pd.Series(data), cache_dir=paths.figures_cache
+        "reports.figures.charts.dot_index",
+        pd.Series(data),
+        figsize=(fs.slot_width(slot), 2.2),
+        cache_dir=paths.figures_cache,
     )
 
 
-def draw_index_lines(store: Store, territory: Territory, paths: Paths):
+def draw_index_lines(store: Store, territory: Territory, paths: Paths, slot: str = "half"):
     from reports.figures import assets
 
     rows = reference_rows(store, territory)
     df = pd.DataFrame({label: store.series("F04", lv, cd) for label, lv, cd in rows})
-    return assets.render("reports.figures.charts.index_lines", df, cache_dir=paths.figures_cache)
+    return assets.render(
+        "reports.figures.charts.index_lines",
+        df,
+        figsize=(fs.slot_width(slot), 2.2),
+        cache_dir=paths.figures_cache,
+    )
 
 
-def draw_entries_by_dep(store: Store, territory: Territory, paths: Paths):
+def draw_entries_by_dep(store: Store, territory: Territory, paths: Paths, slot: str = "half"):
     from reports.figures import assets
 
     if territory.is_france:
@@ -293,7 +360,7 @@ def draw_entries_by_dep(store: Store, territory: Territory, paths: Paths):
         decimals=0,
         horizontal=True,
         value_labels=False,
-        figsize=(6.8, max(1.6, 0.32 * len(codes) + 0.8)),
+        figsize=(fs.slot_width(slot), max(1.6, 0.22 * len(codes) + 0.8)),
         cache_dir=paths.figures_cache,
     )
 
@@ -303,7 +370,7 @@ def _year(store: Store, ind: str, level: str, code: str, year: int) -> float:
     return float(s.get(year, float("nan")))
 
 
-def draw_screens(store: Store, territory: Territory, paths: Paths):
+def draw_screens(store: Store, territory: Territory, paths: Paths, slot: str = "half"):
     from reports.figures import assets
 
     if not territory.is_france and territory.kind == "drom":
@@ -327,11 +394,12 @@ def draw_screens(store: Store, territory: Territory, paths: Paths):
         "reports.figures.charts.line_with_index",
         values.rename("Écrans"),
         index,
+        figsize=(fs.slot_width(slot), 2.2),
         cache_dir=paths.figures_cache,
     )
 
 
-def draw_spending_per_inh(store: Store, territory: Territory, paths: Paths):
+def draw_spending_per_inh(store: Store, territory: Territory, paths: Paths, slot: str = "half"):
     from reports.figures import assets
 
     rows = reference_rows(store, territory)
@@ -348,11 +416,12 @@ def draw_spending_per_inh(store: Store, territory: Territory, paths: Paths):
         unit_label="€ par habitant",
         decimals=0,
         horizontal=True,
+        figsize=(fs.slot_width(slot), 2.2),
         cache_dir=paths.figures_cache,
     )
 
 
-def draw_spending_parts(store: Store, territory: Territory, paths: Paths):
+def draw_spending_parts(store: Store, territory: Territory, paths: Paths, slot: str = "half"):
     from reports.figures import assets
 
     level, code = ("france", "FR") if territory.is_france else ("region", territory.code)
@@ -372,11 +441,12 @@ def draw_spending_parts(store: Store, territory: Territory, paths: Paths):
         df,
         unit_label="M€",
         decimals=1,
+        figsize=(fs.slot_width(slot), 2.2),
         cache_dir=paths.figures_cache,
     )
 
 
-def draw_sectors(store: Store, territory: Territory, paths: Paths):
+def draw_sectors(store: Store, territory: Territory, paths: Paths, slot: str = "half"):
     from reports.figures import assets
 
     df = split_frame(store, "D08", territory)
@@ -387,6 +457,6 @@ def draw_sectors(store: Store, territory: Territory, paths: Paths):
         unit_label="%",
         decimals=1,
         horizontal=True,
-        figsize=(6.8, 3.6),
+        figsize=(fs.slot_width(slot), 3.0),
         cache_dir=paths.figures_cache,
     )

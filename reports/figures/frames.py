@@ -1,14 +1,17 @@
-"""Map frames (one axes each, in one CRS) and the inset layouts that place them in a figure.
+"""Map frames (one axes each, in one CRS) and the layouts that place them in a figure drawn
+at the width of its slot (:data:`reports.figures.style.SLOTS_MM`).
 
-A regional map has one frame, sized to the région's shape; a France map has the metropolitan
-frame plus the five DROM insets, placed by an :class:`InsetLayout` (:data:`INSETS_LEFT` for
-full-page maps, :data:`INSETS_BOTTOM` for small locators). A frame fits its extent at equal
-scale and keeps its layer's paths clipped to the view.
+A regional map has one frame, sized to the région's shape, its legend below it or on its right,
+whichever leaves the larger map (:func:`region_layout`); a France map has the metropolitan frame
+plus the five DROM insets in a column on its left (:func:`france_layout`), or in a row below it
+for the small locator (:func:`locator_layout`). A frame fits its extent at equal scale and keeps
+its layer's paths clipped to the view. Legends are measured before the figure is made
+(:data:`LegendSize`), so the figure's size is final when it is drawn.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import shapely
@@ -28,6 +31,7 @@ from reports.figures.geo import (
     projected,
     zone_layer,
 )
+from reports.figures.style import MIN_TEXT
 
 
 # --- inset layouts -----------------------------------------------------------------------
@@ -39,7 +43,7 @@ class InsetLayout:
     metro: tuple[float, float, float, float]
     insets: Mapping[str, tuple[float, float, float, float]]
     legend_anchor: tuple[float, float]  # upper-left corner of the legend, figure fraction
-    label_size: float = 6.0
+    label_size: float = MIN_TEXT
     scale_bars: bool = True
     labels_below: bool = False  # small locators: names under the inset boxes
 
@@ -52,33 +56,6 @@ def _column(x: float, w: float, n: int, top: float, bottom: float, gap: float) -
 def _row(y: float, h: float, n: int, left: float, right: float, gap: float) -> list:
     w = (right - left - gap * (n - 1)) / n
     return [(left + i * (w + gap), y, w, h) for i in range(n)]
-
-
-INSETS_LEFT = InsetLayout(
-    figsize=(6.6, 5.4),
-    metro=(0.2, 0.0, 0.8, 1.0),
-    insets=dict(zip(DROM_DEPS, _column(0.005, 0.17, 5, 0.995, 0.005, 0.012), strict=True)),
-    legend_anchor=(0.205, 0.36),
-)
-
-
-INSETS_LEFT_WIDE = InsetLayout(  # France maps with two legends (circles) or many categories
-    figsize=(6.8, 4.9),
-    metro=(0.16, 0.0, 0.63, 1.0),
-    insets=dict(zip(DROM_DEPS, _column(0.005, 0.145, 5, 0.995, 0.005, 0.012), strict=True)),
-    legend_anchor=(0.80, 0.97),
-)
-
-
-INSETS_BOTTOM = InsetLayout(
-    figsize=(2.6, 3.0),
-    metro=(0.0, 0.2, 1.0, 0.8),
-    insets=dict(zip(DROM_DEPS, _row(0.06, 0.14, 5, 0.0, 1.0, 0.012), strict=True)),
-    legend_anchor=(0.0, 1.0),
-    label_size=4.6,
-    scale_bars=False,
-    labels_below=True,
-)
 
 
 # --- frames ------------------------------------------------------------------------------
@@ -172,8 +149,22 @@ def france_frames(fig: Figure, key: str, layout: InsetLayout, drom: bool = True)
         layer = zone_layer(key, code, 0.0)
         iax = _new_axes(fig, layout.insets[code], inset=True)
         _set_extent(iax, layer.bounds([code]), margin=0.08)
+        if not layout.labels_below:  # room for the name above the island, inside the box
+            _room_on_top(
+                iax, 1.5 * layout.label_size / (layout.insets[code][3] * fig.get_figheight() * 72)
+            )
         frames.append(Frame(iax, code, DROM_EPSG[code], layer, inset=True).clip())
     return frames
+
+
+def _room_on_top(ax: Axes, frac: float) -> None:
+    """Zoom out so that the top ``frac`` of the axes is free (equal scale kept)."""
+    s = 1 / (1 - min(max(frac, 0.0), 0.45))
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    half = (x1 - x0) * s / 2
+    ax.set_xlim((x0 + x1) / 2 - half, (x0 + x1) / 2 + half)
+    ax.set_ylim(y0 - (y1 - y0) * 0.02, y0 + (y1 - y0) * s)
 
 
 def _region_members(key: str, region_code: str) -> tuple[str, list[str]]:
@@ -185,19 +176,146 @@ def _region_members(key: str, region_code: str) -> tuple[str, list[str]]:
     return zone, members
 
 
-def _fit_size(
-    key: str, region_code: str, max_map: tuple[float, float], legend_width: float
-) -> tuple[float, float]:
-    """Figure size (inches) whose map box has the région's aspect, within ``max_map``."""
+#: room between a map and its legend block, inches
+LEGEND_GAP = 0.08
+
+LegendSize = Callable[[float], tuple[float, float]]  # available width → (width, height), inches
+
+
+def _extent_ratio(bounds: Sequence[float], margin: float) -> float:
+    """Height / width of ``bounds`` once :func:`_set_extent` has added its margin."""
+    x0, y0, x1, y1 = bounds
+    pad = max(x1 - x0, y1 - y0) * margin
+    return (y1 - y0 + 2 * pad) / max(x1 - x0 + 2 * pad, 1.0)
+
+
+def _fit(box_w: float, box_h: float, ratio: float) -> tuple[float, float]:
+    """The largest (w, h) of aspect ``ratio`` (h / w) inside a box."""
+    w = min(box_w, box_h / ratio)
+    return w, w * ratio
+
+
+@dataclass(frozen=True)
+class MapLayout:
+    """A regional map in its slot: figure size (inches), the map box and where the legend
+    block goes (upper-left corner, figure fraction; the width it may take, inches)."""
+
+    figsize: tuple[float, float]
+    map_rect: tuple[float, float, float, float]
+    legend_anchor: tuple[float, float]
+    legend_width: float
+    below: bool
+
+
+def region_layout(
+    ratio: float, width: float, max_height: float, legend_size: LegendSize
+) -> MapLayout:
+    """Map of aspect ``ratio`` and its legend in a slot ``width`` inches wide: the legend to
+    the right of the map or below it, whichever leaves the larger map (below on a tie)."""
+    lw_b, lh_b = legend_size(width)
+    below = _fit(width, max(max_height - lh_b - LEGEND_GAP, 0.3 * max_height), ratio)
+    lw_r, lh_r = legend_size(0.42 * width)
+    right = _fit(width - lw_r - LEGEND_GAP, max_height, ratio)
+    if below[0] * below[1] >= 0.98 * right[0] * right[1]:
+        mw, mh = below
+        height = mh + LEGEND_GAP + lh_b
+        x = (width - mw) / 2
+        return MapLayout(
+            (width, height),
+            (x / width, 1 - mh / height, mw / width, mh / height),
+            (0.0, (height - mh - LEGEND_GAP) / height),
+            width,
+            True,
+        )
+    mw, mh = right
+    height = max(mh, lh_r)
+    return MapLayout(
+        (width, height),
+        (0.0, 1 - mh / height, mw / width, mh / height),
+        ((mw + LEGEND_GAP) / width, 1.0),
+        width - mw - LEGEND_GAP,
+        False,
+    )
+
+
+def region_ratio(key: str, region_code: str) -> float:
     zone, members = _region_members(key, region_code)
-    x0, y0, x1, y1 = projected(key, zone).bounds(members)
-    ratio = max((y1 - y0) / max(x1 - x0, 1.0), 0.45)
-    w, h = max_map
-    if ratio * w > h:
-        w = max(h / ratio, 2.6)
+    return _extent_ratio(projected(key, zone).bounds(members), 0.04)
+
+
+def france_layout(
+    key: str,
+    width: float,
+    legend_size: LegendSize,
+    *,
+    max_height: float | None = None,
+    inset_frac: float = 0.21,
+    legend_right: bool = False,
+) -> InsetLayout:
+    """France in a slot ``width`` inches wide: the DROM insets in a column on the left (at
+    least 18 mm wide in a half slot), the metropolitan frame, the legend below (or on the
+    right)."""
+    metro = projected(key, "metro")
+    ratio = _extent_ratio(metro.bounds(metro.codes), 0.01)
+    iw = inset_frac * width
+    gap = 0.04
+    if legend_right:
+        lw, lh = legend_size(0.3 * width)
+        mw = width - iw - gap - lw - LEGEND_GAP
+        if max_height is not None:
+            mw = min(mw, max_height / ratio)
+        mh = mw * ratio
+        height = max(mh, lh)
+        anchor = ((iw + gap + mw + LEGEND_GAP) / width, 1.0)
     else:
-        h = max(w * ratio, 2.2)
-    return (round(w + legend_width, 2), round(h, 2))
+        lw, lh = legend_size(width)
+        mw = width - iw - gap
+        if max_height is not None:
+            mw = min(mw, (max_height - lh - LEGEND_GAP) / ratio)
+        mh = mw * ratio
+        height = mh + LEGEND_GAP + lh
+        anchor = (0.0, (height - mh - LEGEND_GAP) / height)
+    top = 1.0
+    bottom = 1 - mh / height
+    fx, fw = iw / width, mw / width
+    ix = 0.005
+    return InsetLayout(
+        figsize=(width, height),
+        metro=((iw + gap) / width, bottom, fw, mh / height),
+        insets=dict(
+            zip(
+                DROM_DEPS,
+                _column(ix, fx - ix, 5, top - 0.005, bottom + 0.005, 0.012),
+                strict=True,
+            )
+        ),
+        legend_anchor=anchor,
+        label_size=MIN_TEXT,
+    )
+
+
+def locator_layout(key: str, width: float) -> InsetLayout:
+    """France with the DROM in a row of insets below it, names under the insets."""
+    metro = projected(key, "metro")
+    ratio = _extent_ratio(metro.bounds(metro.codes), 0.01)
+    mw = 0.8 * width
+    mh = mw * ratio
+    gap = 0.012 * width
+    iw = (width - 4 * gap) / 5
+    ih = 0.85 * iw
+    label = 1.6 * MIN_TEXT / 72
+    height = mh + 0.06 + ih + label
+    return InsetLayout(
+        figsize=(width, height),
+        metro=(0.1, 1 - mh / height, 0.8, mh / height),
+        insets=dict(
+            zip(DROM_DEPS, _row(label / height, ih / height, 5, 0.0, 1.0, gap / width), strict=True)
+        ),
+        legend_anchor=(0.0, 1.0),
+        label_size=MIN_TEXT,
+        scale_bars=False,
+        labels_below=True,
+    )
 
 
 def _region_frame(fig: Figure, key: str, region_code: str, rect: Sequence[float]) -> Frame:
@@ -212,13 +330,9 @@ def _region_frame(fig: Figure, key: str, region_code: str, rect: Sequence[float]
 
 
 def region_figure(
-    key: str,
-    region_code: str,
-    figsize: tuple[float, float] | None,
-    max_map: tuple[float, float],
-    legend_width: float,
-) -> tuple[Figure, Frame, float]:
-    size = figsize or _fit_size(key, region_code, max_map, legend_width)
-    fig = Figure(figsize=size)
-    lw = min(legend_width / size[0], 0.5)
-    return fig, _region_frame(fig, key, region_code, (0.0, 0.0, 1.0 - lw, 1.0)), lw
+    key: str, region_code: str, width: float, max_height: float, legend_size: LegendSize
+) -> tuple[Figure, Frame, MapLayout]:
+    """The figure of a regional map drawn for a slot ``width`` inches wide."""
+    layout = region_layout(region_ratio(key, region_code), width, max_height, legend_size)
+    fig = Figure(figsize=layout.figsize)
+    return fig, _region_frame(fig, key, region_code, layout.map_rect), layout

@@ -96,12 +96,13 @@ def inset_labels(frames: list[Frame], layout: InsetLayout, highlight: str | None
             )
 
 
-def scale_bar(ax: Axes, size: float = 5.5, frac: float = 0.28) -> None:
+def scale_bar(ax: Axes, size: float = fs.MIN_TEXT, frac: float = 0.28, left: bool = False) -> None:
+    """A scale bar about ``frac`` of the frame wide, in its lower right (or left) corner."""
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
     target = (x1 - x0) * frac
     length = _nice_down(target)
-    xr = x1 - (x1 - x0) * 0.04
+    xr = x0 + (x1 - x0) * 0.03 + length if left else x1 - (x1 - x0) * 0.04
     yb = y0 + (y1 - y0) * 0.05
     ax.plot([xr - length, xr], [yb, yb], color=fs.TEXT, lw=1.0, solid_capstyle="butt", zorder=6)
     km = length / 1000
@@ -145,6 +146,117 @@ def _status_handles(statuses: set[str]) -> list[tuple[Patch, str]]:
     return out
 
 
+#: the class legend's spacing (font-size units), shared by its drawing and its measure
+CLASS_LEGEND = {
+    "handlelength": 1.6,
+    "handleheight": 1.1,
+    "handletextpad": 0.6,
+    "columnspacing": 1.2,
+    "borderpad": 0.2,
+    "labelspacing": 0.35,
+}
+#: line height of Open Sans (ascent + descent), in font sizes
+LINE = 1.4
+
+
+def wrap(text: str, width: float, size: float = fs.MIN_TEXT) -> str:
+    """``text`` broken into lines no wider than ``width`` inches at ``size`` points."""
+    lines: list[str] = []
+    for word in text.split(" "):
+        if lines and fs.text_width(f"{lines[-1]} {word}", size) <= width:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return "\n".join(lines)
+
+
+def legend_size(
+    labels: list[str],
+    title: str,
+    ncols: int,
+    *,
+    row_pt: float = 0.0,
+    note: str = "",
+    width: float = 0.0,
+    **spacing: float,
+) -> tuple[float, float]:
+    """(width, height) in inches of a legend of ``labels`` in ``ncols`` columns with its
+    ``title`` and, under it, its ``note`` wrapped to ``width`` (a little more than drawn:
+    the figure's height is cropped to what is drawn)."""
+    size = fs.FONT_SIZE - 0.5
+    sp = {**CLASS_LEGEND, **spacing}
+    w = fs.legend_width(
+        labels,
+        ncols,
+        size=size,
+        handlelength=sp["handlelength"],
+        handletextpad=sp["handletextpad"],
+        columnspacing=sp["columnspacing"],
+        borderpad=sp["borderpad"],
+    )
+    w = max(w, fs.text_width(title, fs.FONT_SIZE) + 2 * sp["borderpad"] * size / 72)
+    rows = -(-len(labels) // ncols)
+    row = max(LINE * size, sp["handleheight"] * size, row_pt)
+    h = rows * row + (rows - 1) * sp["labelspacing"] * size + 2 * sp["borderpad"] * size
+    if title:
+        h += LINE * fs.FONT_SIZE + 2
+    if note:
+        h += 3 + LINE * fs.MIN_TEXT * (wrap(note, width or w).count("\n") + 1)
+    return w, h * 1.08 / 72
+
+
+def class_legend_entries(classes: Classes, statuses: set[str], decimals: int | None) -> list:
+    labels = class_labels(classes, decimals)
+    entries = [
+        (Patch(facecolor=c, edgecolor="#bdbdbd", linewidth=0.4), lab)
+        for c, lab in zip(classes.palette, labels, strict=True)
+    ][::-1]  # highest class on top
+    return entries + _status_handles(statuses)
+
+
+def class_legend_size(
+    classes: Classes, title: str, statuses: set[str], decimals: int | None, most: int = 3
+):
+    """A :data:`~reports.figures.frames.LegendSize` for :func:`class_legend`."""
+    labels = [e[1] for e in class_legend_entries(classes, statuses, decimals)]
+
+    def size(width: float) -> tuple[float, float]:
+        n = fs.legend_columns(
+            labels,
+            width,
+            most,
+            size=fs.FONT_SIZE - 0.5,
+            handlelength=CLASS_LEGEND["handlelength"],
+            handletextpad=CLASS_LEGEND["handletextpad"],
+            columnspacing=CLASS_LEGEND["columnspacing"],
+            borderpad=CLASS_LEGEND["borderpad"],
+        )
+        w, h = legend_size(labels, title, n, note=classes.note, width=width)
+        return min(max(w, 0.0), width), h
+
+    return size
+
+
+def legend_note(fig: Figure, legend: Legend, note: str, width: float) -> None:
+    """The classification note (method, units) under ``legend``, wrapped to ``width`` inches."""
+    if not note:
+        return
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    box = legend.get_window_extent(renderer).transformed(fig.transFigure.inverted())
+    fig.text(
+        box.x0 + CLASS_LEGEND["borderpad"] * (fs.FONT_SIZE - 0.5) / 72 / fig.get_figwidth(),
+        box.y0 - 2 / 72 / fig.get_figheight(),
+        wrap(note, width),
+        ha="left",
+        va="top",
+        fontsize=fs.MIN_TEXT,
+        color="#555555",
+        linespacing=1.15,
+    )
+
+
 def class_legend(
     fig: Figure,
     classes: Classes,
@@ -153,26 +265,41 @@ def class_legend(
     anchor: tuple[float, float],
     decimals: int | None,
     fontsize: float | None = None,
+    *,
+    width: float | None = None,
+    most: int = 3,
 ) -> Legend:
-    labels = class_labels(classes, decimals)
-    entries = [
-        (Patch(facecolor=c, edgecolor="#bdbdbd", linewidth=0.4), lab)
-        for c, lab in zip(classes.palette, labels, strict=True)
-    ][::-1]  # highest class on top
-    entries += _status_handles(statuses)
-    return fig.legend(
+    """The class legend (highest class on top, then n.d. and s.o.) with its upper-left corner
+    at ``anchor``, in as many columns (up to ``most``) as fit in ``width`` inches, and the
+    classification note under it."""
+    entries = class_legend_entries(classes, statuses, decimals)
+    labels = [e[1] for e in entries]
+    ncols = 1
+    if width is not None:
+        ncols = fs.legend_columns(
+            labels,
+            width,
+            most,
+            size=fs.FONT_SIZE - 0.5,
+            handlelength=CLASS_LEGEND["handlelength"],
+            handletextpad=CLASS_LEGEND["handletextpad"],
+            columnspacing=CLASS_LEGEND["columnspacing"],
+            borderpad=CLASS_LEGEND["borderpad"],
+        )
+    legend = fig.legend(
         [e[0] for e in entries],
-        [e[1] for e in entries],
+        labels,
         title=title,
         loc="upper left",
         bbox_to_anchor=anchor,
         bbox_transform=fig.transFigure,
         alignment="left",
-        handlelength=1.6,
-        handleheight=1.1,
         borderaxespad=0.0,
-        borderpad=0.2,
-        labelspacing=0.35,
+        ncols=ncols,
         fontsize=fontsize,
         title_fontsize=fontsize,
+        **CLASS_LEGEND,
     )
+    if width is not None:
+        legend_note(fig, legend, classes.note, width)
+    return legend

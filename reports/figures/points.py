@@ -21,38 +21,43 @@ from reports.content.fmt import fmt_number
 from reports.figures import style as fs
 from reports.figures.classify import CircleScale, Classes, PointStyle, default_point_styles
 from reports.figures.frames import (
-    INSETS_LEFT_WIDE,
+    LEGEND_GAP,
     Frame,
     InsetLayout,
+    LegendSize,
     france_frames,
+    france_layout,
     region_figure,
 )
 from reports.figures.geo import project_lonlat, register_gdf
 from reports.figures.map_elements import (
     class_legend,
+    class_legend_size,
     collection,
     context,
     inset_labels,
     outline,
     scale_bar,
 )
+from reports.figures.map_elements import legend_size as legend_size_of
 
 
 # --- frames and base map ------------------------------------------------------------------
 def _figure_for(
     key: str,
     region_code: str | None,
-    figsize: tuple[float, float] | None,
-    max_map: tuple[float, float],
-    legend_width: float,
-    layout: InsetLayout,
-) -> tuple[Figure, list[Frame], tuple[float, float]]:
-    """A regional figure (legend on the right) or a France figure with insets."""
+    width: float,
+    max_height: float,
+    legend_size: LegendSize,
+) -> tuple[Figure, list[Frame], InsetLayout | None, tuple[float, float], float]:
+    """A regional figure (legend below or on the right) or a France figure with insets
+    (legend on the right): figure, frames, France layout, legend anchor and width."""
     if region_code is None:
-        fig = Figure(figsize=figsize or layout.figsize)
-        return fig, france_frames(fig, key, layout), layout.legend_anchor
-    fig, frame, lw = region_figure(key, region_code, figsize, max_map, legend_width)
-    return fig, [frame], (1.0 - lw + 0.02, 0.97)
+        layout = france_layout(key, width, legend_size, max_height=max_height, legend_right=True)
+        fig = Figure(figsize=layout.figsize)
+        return fig, france_frames(fig, key, layout), layout, layout.legend_anchor, 0.3 * width
+    fig, frame, lay = region_figure(key, region_code, width, max_height, legend_size)
+    return fig, [frame], None, lay.legend_anchor, lay.legend_width
 
 
 def _base_for(frames: list[Frame], region_code: str | None) -> None:
@@ -110,10 +115,8 @@ def points_map(
     styles: Mapping[str, PointStyle] | None = None,
     *,
     legend_title: str = "",
-    figsize: tuple[float, float] | None = None,
-    max_map_size: tuple[float, float] = (4.6, 4.4),
-    legend_width: float = 1.75,
-    layout: InsetLayout = INSETS_LEFT_WIDE,
+    width: float = fs.slot_width("half"),
+    max_height: float = fs.slot_height("half"),
 ) -> Figure:
     """Facility points (``lon``, ``lat``, ``category``) over the région's départements.
 
@@ -134,13 +137,15 @@ def points_map(
     n_missing = int((~located).sum())
     if n_missing:
         labels.append(f"non localisés\u00a0: {fmt_number(n_missing)}")
-    # room for the widest label or the title (a legend overflowing the canvas costs a redraw)
-    needed = max(
-        fs.legend_width(labels, handlelength=1.2, borderpad=0.0),
-        fs.text_width(legend_title, fs.FONT_SIZE),
+    ncols_most = 2
+
+    def legend_size(avail: float) -> tuple[float, float]:
+        n = fs.legend_columns(labels, avail, ncols_most, handlelength=1.2, borderpad=0.0)
+        return legend_size_of(labels, legend_title, n, handlelength=1.2, borderpad=0.0)
+
+    fig, frames, layout, anchor, legend_w = _figure_for(
+        key, region_code, width, max_height, legend_size
     )
-    legend_width = max(legend_width, needed + 0.15)
-    fig, frames, anchor = _figure_for(key, region_code, figsize, max_map_size, legend_width, layout)
     _base_for(frames, region_code)
     pts = points_df[located]
     draw_order = sorted(cats, key=lambda c: (-int(counts.get(c, 0)), cats.index(c)))
@@ -161,7 +166,7 @@ def points_map(
             )
 
     _draw_in_frames(frames, pts, draw)
-    if region_code is None:
+    if layout is not None:
         inset_labels(frames, layout)
     else:
         scale_bar(frames[0].ax, frac=0.22)
@@ -188,8 +193,10 @@ def points_map(
         bbox_to_anchor=anchor,
         alignment="left",
         borderaxespad=0.0,
+        borderpad=0.0,
         handlelength=1.2,
-        labelspacing=0.4,
+        labelspacing=0.35,
+        ncols=fs.legend_columns(labels, legend_w, ncols_most, handlelength=1.2, borderpad=0.0),
     )
     return fig
 
@@ -206,24 +213,41 @@ def circles_map(
     size_title: str = "",
     color_title: str = "",
     decimals: int | None = None,
-    figsize: tuple[float, float] | None = None,
-    max_map_size: tuple[float, float] = (4.6, 4.4),
-    legend_width: float = 1.75,
-    layout: InsetLayout = INSETS_LEFT_WIDE,
+    width: float = fs.slot_width("half"),
+    max_height: float = fs.slot_height("half"),
 ) -> Figure:
-    """Proportional circles (area ∝ ``value``, national ``scale``) at ``lon``/``lat``.
+    """Proportional circles (area ∝ ``value``, ``scale`` fitted to the map) at ``lon``/``lat``,
+    their legend (and the colour classes') below the map or on its right.
 
     With ``color_by`` and ``classes`` (e.g. :func:`diverging_breaks` centred on the France
     change), circles are coloured by class; n.d. colour values are grey, hatched.
     """
     fs.apply_style()
     key = register_gdf(gdf_deps)
-    fig, frames, anchor = _figure_for(key, region_code, figsize, max_map_size, legend_width, layout)
-    _base_for(frames, region_code)
     pts = points_df[_located(points_df)].copy()
+    coloured = color_by is not None and classes is not None
+    statuses: set[str] = set()
+    if coloured and pd.to_numeric(pts[color_by], errors="coerce").isna().any():
+        statuses.add("nd")
+    size_box = _size_legend_size(scale, size_title, decimals)
+    class_size = (
+        class_legend_size(classes, color_title, statuses, None, most=1) if coloured else None
+    )
+
+    def legend_size(avail: float) -> tuple[float, float]:
+        if class_size is None:
+            return size_box
+        cw, ch = class_size(avail)
+        if avail >= 0.99 * width and size_box[0] + LEGEND_GAP + cw <= avail:  # below: side by side
+            return size_box[0] + LEGEND_GAP + cw, max(size_box[1], ch)
+        return max(size_box[0], cw), size_box[1] + LEGEND_GAP + ch
+
+    fig, frames, layout, anchor, legend_w = _figure_for(
+        key, region_code, width, max_height, legend_size
+    )
+    _base_for(frames, region_code)
     pts["_v"] = pd.to_numeric(pts[value], errors="coerce")
     pts = pts[pts["_v"] > 0].sort_values("_v", ascending=False, kind="stable")
-    statuses: set[str] = set()
 
     def colors_of(sub: pd.DataFrame) -> list[str]:
         if color_by is None or classes is None:
@@ -247,19 +271,31 @@ def circles_map(
         )
 
     _draw_in_frames(frames, pts, draw)
-    if region_code is None:
+    if layout is not None:
         inset_labels(frames, layout)
     else:
         scale_bar(frames[0].ax, frac=0.22)
-    size_legend = _size_legend(fig, scale, size_title, anchor, decimals)
-    if color_by is not None and classes is not None:
-        _class_legend_below(fig, size_legend, classes, color_title, statuses, decimals)
+    _size_legend(fig, scale, size_title, anchor, decimals)
+    if coloured:
+        assert class_size is not None and classes is not None
+        cw, _ch = class_size(legend_w)
+        if legend_w >= 0.99 * width and size_box[0] + LEGEND_GAP + cw <= legend_w:
+            x = anchor[0] + (size_box[0] + LEGEND_GAP) / fig.get_figwidth()
+            place = (x, anchor[1])
+        else:
+            place = (anchor[0], anchor[1] - (size_box[1] + LEGEND_GAP) / fig.get_figheight())
+        class_legend(fig, classes, color_title, statuses, place, decimals, width=cw + 0.01, most=1)
     return fig
 
 
 # --- legends -----------------------------------------------------------------------------
 def _size_legend(
-    fig: Figure, scale: CircleScale, title: str, anchor: tuple[float, float], decimals: int | None
+    fig: Figure,
+    scale: CircleScale,
+    title: str,
+    anchor: tuple[float, float],
+    decimals: int | None,
+    ncols: int = 1,
 ) -> Legend:
     refs = scale.reference_values()
     d = 0 if decimals is None else decimals
@@ -280,30 +316,96 @@ def _size_legend(
     return fig.legend(
         handles,
         labels,
-        title=title,
+        # matplotlib centres a big marker above its row's box: a blank line keeps it off the title
+        title=f"{title}\n" if title and max(h.get_markersize() for h in handles) > 24 else title,
         loc="upper left",
         bbox_to_anchor=anchor,
         alignment="left",
         borderaxespad=0.0,
-        labelspacing=1.1,
+        handlelength=max(2.0, max(h.get_markersize() for h in handles) / (fs.FONT_SIZE - 0.5)),
+        handleheight=max(
+            0.7, 1.2 * max(h.get_markersize() for h in handles) / (fs.FONT_SIZE - 0.5)
+        ),
+        labelspacing=0.9,  # also the gap under the title: big circles overflow their box
         handletextpad=1.2,
         borderpad=0.5,
+        ncols=ncols,
+        columnspacing=1.5,
     )
 
 
-def _class_legend_below(
-    fig: Figure,
-    above: Legend,
-    classes: Classes,
-    title: str,
-    statuses: set[str],
-    decimals: int | None,
-) -> None:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    renderer = FigureCanvasAgg(fig).get_renderer()
-    bbox = above.get_window_extent(renderer).transformed(fig.transFigure.inverted())
-    class_legend(fig, classes, title, statuses, (bbox.x0, bbox.y0 - 0.03), decimals)
+def _size_legend_size(
+    scale: CircleScale, title: str, decimals: int | None, ncols: int = 1
+) -> tuple[float, float]:
+    """(width, height) in inches of :func:`_size_legend` (a little more than drawn)."""
+    refs = scale.reference_values()
+    d = 0 if decimals is None else decimals
+    size = fs.FONT_SIZE - 0.5
+    diam = [math.sqrt(scale.area(v)) for v in refs]
+    text = max(fs.text_width(fmt_number(v, d), size) for v in refs) * 72
+    col = max(max(diam), 2 * size) + 1.2 * size + text
+    w = max(ncols * col + (ncols - 1) * 1.5 * size, fs.text_width(title, fs.FONT_SIZE) * 72)
+    rows = -(-len(diam) // ncols)
+    row = max(1.2 * max(diam), 1.4 * size)
+    title_lines = 2 if title and max(diam) > 24 else 1  # see _size_legend
+    h = rows * row + rows * 0.9 * size + title_lines * 1.4 * fs.FONT_SIZE + 2 * size
+    return (w + size) / 72, h * 1.1 / 72
 
 
 # --- helpers -----------------------------------------------------------------------------
+
+
+def region_circles(
+    gdf_deps: gpd.GeoDataFrame,
+    values: Mapping[str, float | None] | pd.Series,
+    scale: CircleScale,
+    *,
+    size_title: str = "",
+    decimals: int | None = None,
+    width: float = fs.slot_width("half"),
+    max_height: float | None = None,
+    legend_right: bool = False,
+) -> Figure:
+    """France with one proportional circle per région (area ∝ value, at a point inside the
+    région; the DROM in their insets): the map of a count (population), never a choropleth
+    (ATLAS_SPEC §2.7)."""
+    import shapely
+
+    fs.apply_style()
+    key = register_gdf(gdf_deps)
+    vals = {str(k): float(v) for k, v in dict(values).items() if v is not None and v == v}
+    ncols = 1 if legend_right else 3  # below the map: the three circles in a row
+    size_box = _size_legend_size(scale, size_title, decimals, ncols)
+    layout = france_layout(
+        key, width, lambda _avail: size_box, max_height=max_height, legend_right=legend_right
+    )
+    fig = Figure(figsize=layout.figsize)
+    frames = france_frames(fig, key, layout)
+    _base_for(frames, None)
+    for fr in frames:
+        codes, geoms = fr.layer.region_codes, fr.layer.region_geoms
+        shown = [
+            (vals[c], shapely.point_on_surface(g))
+            for c, g, p in zip(codes, geoms, fr.region_paths, strict=True)
+            if p is not None and c in vals and vals[c] > 0
+        ]
+        if not shown:
+            continue
+        shown.sort(key=lambda t: -t[0])  # large circles below small ones
+        v = np.array([t[0] for t in shown])
+        fr.ax.scatter(
+            [t[1].x for t in shown],
+            [t[1].y for t in shown],
+            s=scale.area(v),
+            c=fs.REGION_COLOR,
+            alpha=0.75,
+            edgecolors="white",
+            linewidths=0.6,
+            zorder=5,
+        )
+    inset_labels(frames, layout)
+    for fr in frames:
+        if not fr.inset:
+            scale_bar(fr.ax, frac=0.2, left=True)
+    _size_legend(fig, scale, size_title, layout.legend_anchor, decimals, ncols)
+    return fig

@@ -22,7 +22,7 @@ from functools import cache
 from reports.paths import Paths
 
 #: bump when the look of figures changes: part of every figure cache key
-STYLE_VERSION = "2024-1"
+STYLE_VERSION = "2026-slots"
 
 SEQ5 = ["#c7e9b4", "#7fcdbb", "#41b6c4", "#2c7fb8", "#253494"]  # YlGnBu, lightest dropped
 DIV5 = ["#b2182b", "#ef8a62", "#f7f7f7", "#67a9cf", "#2166ac"]  # RdBu: decrease → increase
@@ -51,6 +51,29 @@ TEXT = "#222222"
 SVG_METADATA: dict[str, str | None] = {"Date": None, "Creator": None}
 
 FONT_SIZE = 7.5
+#: the smallest text drawn in any figure, in points on paper (DESIGN: ≥ 6.5 pt)
+MIN_TEXT = 6.5
+
+# --- figure slots (DESIGN "The page": a 180 mm text block, two columns of 88 mm) -------------
+#: slot → (width, tallest drawing) in millimetres; a figure is drawn at its slot's width and
+#: placed at that width (styles/print.css ``.fig-<slot>``), so it is never scaled
+SLOTS_MM: dict[str, tuple[float, float]] = {
+    "full": (180.0, 110.0),
+    "two-thirds": (118.0, 110.0),
+    "half": (88.0, 82.0),
+    "third": (56.0, 70.0),
+    "cover": (166.0, 132.0),  # the atlas cover map (styles/atlas.css ``.cover-map``)
+}
+
+
+def slot_width(slot: str) -> float:
+    """Width of ``slot`` in inches (what a figure for that slot is drawn at)."""
+    return SLOTS_MM[slot][0] / 25.4
+
+
+def slot_height(slot: str) -> float:
+    """The tallest a figure of ``slot`` may be drawn, in inches."""
+    return SLOTS_MM[slot][1] / 25.4
 
 
 @cache
@@ -163,3 +186,28 @@ def legend_columns(labels: Sequence[str], width: float, most: int, **kwargs: flo
         if legend_width(labels, ncols, **kwargs) <= width:
             return ncols
     return 1
+
+
+# --- the smallest text a figure draws (written into its PNG for `atlas check`) ---------------
+def record_text_sizes(canvas) -> list[float]:
+    """Sizes (points) of the texts ``canvas`` draws at its next ``draw()``: its renderer's
+    ``draw_text`` is wrapped (texts with a halo are drawn as paths and read off the figure
+    instead). Call after setting the figure's dpi, just before drawing."""
+    from matplotlib.text import Text
+
+    renderer = canvas.get_renderer()
+    sizes: list[float] = []
+    draw_text = renderer.draw_text
+
+    def recording(gc, x, y, s, prop, angle, ismath=False, mtext=None):
+        if str(s).strip():
+            sizes.append(float(prop.get_size_in_points()))
+        return draw_text(gc, x, y, s, prop, angle, ismath=ismath, mtext=mtext)
+
+    renderer.draw_text = recording
+    sizes += [
+        float(t.get_fontsize())
+        for t in canvas.figure.findobj(Text)
+        if t.get_path_effects() and t.get_visible() and t.get_text().strip()
+    ]
+    return sizes

@@ -26,19 +26,27 @@ class PreviewPaths(Paths):
         return self.root / "templates" / "preview"
 
 
+#: longest path served (a longer one is a 404, whatever the file system says)
+MAX_PATH = 1024
+
+
 def safe_file(base: Path, rel: str) -> Path | None:
     """``base/rel`` if it is a regular file inside ``base``; None for anything else.
 
-    Refuses ``..``, ``.`` and hidden segments, absolute paths, backslashes, NUL, and symlinks
-    that resolve outside ``base``.
+    Refuses ``..``, ``.`` and hidden segments, absolute paths, backslashes, NUL, paths longer
+    than :data:`MAX_PATH` or that the file system cannot look up, and symlinks that resolve
+    outside ``base``.
     """
-    if not rel or "\x00" in rel or "\\" in rel or rel.startswith("/"):
+    if not rel or len(rel) > MAX_PATH or "\x00" in rel or "\\" in rel or rel.startswith("/"):
         return None
     parts = PurePosixPath(rel).parts
     if not parts or any(p in {".", ".."} or p.startswith(".") for p in parts):
         return None
-    root = base.resolve()
-    target = (root / rel).resolve()
-    if not target.is_relative_to(root) or not target.is_file():
+    try:  # a name too long for the file system, a loop of links…: not a file
+        root = base.resolve()
+        target = (root / rel).resolve()
+        if not target.is_relative_to(root) or not target.is_file():
+            return None
+    except (OSError, RuntimeError, ValueError):
         return None
     return target

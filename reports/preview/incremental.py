@@ -73,6 +73,17 @@ HIDDEN = ' style="display:none !important"'
 FORCED = "page"
 
 
+class _Warnings(logging.Handler):
+    """WeasyPrint's warnings of one layout (shown by the preview, not raised)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
 class NotSplittable(Exception):
     """The document cannot be composed from independent sections: lay it out whole."""
 
@@ -310,12 +321,12 @@ class Composer:
 
         from weasyprint import HTML
 
-        from reports.render.pdf import _Collect, install_engine_patches, make_url_fetcher
+        from reports.render.pdf import install_engine_patches, make_url_fetcher
 
         _install_capture()
         install_engine_patches()
         t0 = time.perf_counter()
-        handler = _Collect()
+        handler = _Warnings()
         logger = logging.getLogger("weasyprint")
         logger.addHandler(handler)
         _local.captured = captured = []

@@ -61,10 +61,12 @@ file:line:column.
 
 Security
 --------
-Bound to 127.0.0.1 unless ``--host`` says otherwise; on loopback, Host headers other than
-localhost are refused (DNS rebinding). Only ``styles/``, ``cache/figures/`` and the
-preview's own assets are served as files; a path with ``..``, a hidden segment, a symlink
-leading outside, or anything else is a 404. ``data/`` and the rest of the project are never served.
+Bound to 127.0.0.1 unless ``--host`` says otherwise, with a warning then (the preview has no
+authentication). Host headers other than the loopback names — off loopback, other than this
+machine's names and addresses and ``ATLAS_PREVIEW_HOSTS`` — are refused (DNS rebinding).
+Only ``styles/``, ``cache/figures/`` and the preview's own assets are served as files; a path
+with ``..``, a hidden segment, a symlink leading outside, one too long, or anything else is a
+404. ``data/`` and the rest of the project are never served.
 
 Modules
 -------
@@ -77,8 +79,11 @@ Modules
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import socket
+import sys
 import threading
 import time
 import webbrowser
@@ -89,6 +94,28 @@ from reports.preview.app import create_app
 from reports.preview.engine import Preview
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+LOOPBACK_HOSTS = ["127.0.0.1", "localhost", "[::1]", "::1"]
+WILDCARDS = {"0.0.0.0", "::", ""}
+
+
+def allowed_hosts(host: str) -> list[str]:
+    """Host headers accepted (the DNS-rebinding check, kept on every interface): the loopback
+    names, and off loopback the bound address, this machine's names and addresses, and the
+    names listed in ``ATLAS_PREVIEW_HOSTS`` (comma-separated)."""
+    names = list(LOOPBACK_HOSTS)
+    if host not in LOOPBACK:
+        found = [] if host in WILDCARDS else [host]
+        with contextlib.suppress(OSError):
+            found += [socket.gethostname(), socket.getfqdn()]
+            found += [a[4][0] for a in socket.getaddrinfo(socket.gethostname(), None)]
+        with contextlib.suppress(OSError), socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.connect(("192.0.2.1", 9))  # no packet is sent: the address of the default route
+            found.append(s.getsockname()[0])
+        found += [n.strip() for n in os.environ.get("ATLAS_PREVIEW_HOSTS", "").split(",")]
+        for name in found:
+            if name and name not in names:
+                names += [name, f"[{name}]"] if ":" in name else [name]
+    return names
 
 
 def make_server(
@@ -101,8 +128,7 @@ def make_server(
     """A configured ``uvicorn.Server`` (not started)."""
     import uvicorn
 
-    allowed = ["127.0.0.1", "localhost", "[::1]", "::1"] if host in LOOPBACK else None
-    app = create_app(paths, allowed_hosts=allowed)
+    app = create_app(paths, allowed_hosts=allowed_hosts(host))
     config = uvicorn.Config(
         app,
         host=host,
@@ -135,6 +161,15 @@ def serve(
     server = make_server(paths, host=host, port=port)
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{port}/"
+    if host not in LOOPBACK:
+        where = "every interface" if host in WILDCARDS else host
+        names = ", ".join(n for n in allowed_hosts(host) if not n.startswith("["))
+        print(
+            f"atlas preview: warning: listening on {where} (--host {host}): the preview has no "
+            f"authentication, anyone who can reach port {port} of this machine can read the "
+            f"documents; Host names accepted: {names} (others: ATLAS_PREVIEW_HOSTS)",
+            file=sys.stderr,
+        )
     print(f"atlas preview: {url}  (Ctrl-C to stop)")
     if open_browser:
         threading.Timer(0.8, webbrowser.open, args=(url,)).start()
@@ -180,6 +215,4 @@ class ServerThread:
 
 
 if __name__ == "__main__":  # python -m reports.preview.server [port]
-    import sys
-
     serve(port=int(sys.argv[1]) if len(sys.argv) > 1 else 8000)

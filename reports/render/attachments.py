@@ -8,12 +8,17 @@ points drawn (coordinates, category, value).
 The bytes are deterministic: fixed column order, rows in the order the elements are printed
 then by (indicator, level, code, year), numbers written by
 :func:`reports.data.store.format_number` (the writer of ``data/``), UTF-8, LF line ends.
+
+No cell is a formula for a spreadsheet (:func:`spreadsheet_safe`): a text cell that starts
+with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is prefixed with ``'``; numbers,
+negative ones included, are written as they are.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -373,11 +378,28 @@ def _figure_rows(out: _Rows, figure: FigureCtx, code: str) -> None:
 
 
 # --- CSV files -------------------------------------------------------------------------------
+#: what a spreadsheet reads as the start of a formula (OWASP, "CSV injection")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: a number as :func:`reports.data.store.format_number` writes it (or with a decimal comma)
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+-]?\d+)?|[+-]?inf")
+
+
+def spreadsheet_safe(cell: str) -> str:
+    """``cell`` as a spreadsheet shows it and never runs it: a text that starts like a formula
+    (``=``, ``+``, ``-``, ``@``, tab, carriage return — e.g. a museum named
+    ``=HYPERLINK(…)``) gets a leading ``'`` (the OWASP rule). Numbers stay numbers: ``-3.2``
+    or ``-3,2`` is a value, not a formula, and is written as is."""
+    if cell.startswith(FORMULA_START) and not _NUMBER.fullmatch(cell):
+        return "'" + cell
+    return cell
+
+
 def csv_bytes(rows: list[list[str]]) -> bytes:
+    """The CSV of ``rows`` under :data:`COLUMNS`, every cell through :func:`spreadsheet_safe`."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(COLUMNS)
-    writer.writerows(rows)
+    writer.writerows([spreadsheet_safe(cell) for cell in row] for row in rows)
     return buf.getvalue().encode("utf-8")
 
 

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from reports.errors import RenderError
+from reports.render.conformance import save_clean
 
 #: scheme of a link to an anchor of another unit (see :func:`cross_link`)
 CROSS_LINK = "unit:"
@@ -62,15 +63,26 @@ def merge_pdfs(
         out = opened.enter_context(pikepdf.Pdf.new())
         units: list[tuple[Any, int]] = []
         for path in sources:
-            src = opened.enter_context(pikepdf.Pdf.open(path))
+            try:
+                src = opened.enter_context(pikepdf.Pdf.open(path))
+            except pikepdf.PdfError as exc:  # damaged since it was checked (a cache entry)
+                raise RenderError(
+                    f"cannot read the PDF to merge ({' '.join(str(exc).split())[:160]})",
+                    where=str(path),
+                    hint="delete it (or run `make clean`) and build again",
+                ) from None
             units.append((src, len(out.pages)))
             out.pages.extend(src.pages)
         _merge(out, units, tagged, info or {}, continued)
         out.Root.Lang = pikepdf.String(lang)
         out.Root.PageMode = pikepdf.Name.UseOutlines
-        out.save(
+        # the units' version (1.6 for PDF/X-4, else 1.7); no stream ending with CR (PDF/A)
+        xmp = out.Root.get("/Metadata")
+        save_clean(
+            out,
             target,
-            min_version="1.7",
+            archival=xmp is not None and b"pdfaid:part" in xmp.read_bytes(),
+            min_version=max(src.pdf_version for src, _ in units),
             deterministic_id=True,
             object_stream_mode=pikepdf.ObjectStreamMode.generate,
         )

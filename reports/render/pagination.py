@@ -18,8 +18,10 @@ Both write the same part files, hence the same merged bytes.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
+import shutil
 import tempfile
 import traceback
 from collections.abc import Callable, Sequence
@@ -28,7 +30,15 @@ from pathlib import Path
 from typing import Any
 
 from reports.errors import RenderError
+from reports.integrity import check_pdf
 from reports.paths import Paths
+from reports.processes import (
+    WorkerStopped,
+    child_started,
+    exit_stopped,
+    on_orphan,
+    stop_processes,
+)
 from reports.render.pdf import (
     Paginated,
     atomic_write,
@@ -64,7 +74,11 @@ def _render(job: PartJob, root: Path, ask: Callable[[Paginated], tuple[int, int]
     paths = Paths(root=root)
     with deferred_numbering(ask):
         document = render_document(
-            job.html, paths, base_url=root, stylesheets=[root / s for s in job.stylesheets]
+            job.html,
+            paths,
+            base_url=root,
+            stylesheets=[root / s for s in job.stylesheets],
+            strict=True,  # a WeasyPrint warning is an error (reports.render.guard)
         )
     write_pdf(document, job.out, **job.options)
     return len(document.pages)
@@ -91,11 +105,11 @@ def render_in_process(jobs: Sequence[PartJob], root: Path) -> list[int]:
 
 # --- forked processes -------------------------------------------------------------------------
 def _send_error(conn, exc: BaseException) -> None:
-    if isinstance(exc, RenderError):
-        conn.send(("error", exc))
-    else:
+    if not isinstance(exc, RenderError):
         text = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-        conn.send(("error", RenderError(f"rendering failed: {text}")))
+        exc = RenderError(f"rendering failed: {text}")
+    with contextlib.suppress(OSError):  # the other end is gone: nobody to tell
+        conn.send(("error", exc))
 
 
 def _expect(conn, kind: str) -> Any:
@@ -110,8 +124,9 @@ def _expect(conn, kind: str) -> Any:
     return value
 
 
-def _helper(conn, job: PartJob, root: Path) -> None:
+def _helper(conn, job: PartJob, root: Path, parent: int) -> None:
     """Forked from the server: render one part, asking the server for its numbers."""
+    child_started(parent)
 
     def ask(doc: Paginated) -> tuple[int, int]:
         conn.send(("pages", len(doc)))
@@ -119,20 +134,28 @@ def _helper(conn, job: PartJob, root: Path) -> None:
 
     try:
         conn.send(("done", _render(job, root, ask)))
+    except WorkerStopped:  # stopped (SIGTERM, or the server is gone): exit quietly
+        raise
     except BaseException as exc:  # reported to the server, which raises it
         _send_error(conn, exc)
 
 
-def _serve(conn, caller_end, root: Path) -> None:
+def _serve(conn, caller_end, root: Path, parent: int) -> None:
     """The server process: import WeasyPrint, wait for the jobs, render them."""
+    child_started(parent)
     caller_end.close()  # so that the caller closing its end reads as end of file here
     try:
         warm_up_engine(Paths(root=root))
         jobs = conn.recv()
+        for folder in {job.out.parent for job in jobs or ()}:
+            if folder.name.startswith(".parts-"):  # the caller's, if it is killed
+                on_orphan(shutil.rmtree, folder, True)
         if jobs:
             conn.send(("done", _render_forked(jobs, root)))
     except EOFError:  # the caller went away (e.g. the PDF was cached)
         pass
+    except WorkerStopped:  # stopped: its helpers were stopped on the way out
+        exit_stopped()
     except BaseException as exc:
         _send_error(conn, exc)
 
@@ -143,7 +166,7 @@ def _render_forked(jobs: Sequence[PartJob], root: Path) -> list[int]:
     try:
         for job in jobs[1:]:
             mine, theirs = fork.Pipe()
-            proc = fork.Process(target=_helper, args=(theirs, job, root))
+            proc = fork.Process(target=_helper, args=(theirs, job, root, os.getpid()))
             proc.start()
             theirs.close()
             helpers.append((proc, mine))
@@ -162,10 +185,7 @@ def _render_forked(jobs: Sequence[PartJob], root: Path) -> list[int]:
             proc.join()
         return counts
     finally:
-        for proc, _ in helpers:
-            if proc.is_alive():
-                proc.terminate()
-                proc.join()
+        stop_processes([proc for proc, _ in helpers])
 
 
 class RenderServer:
@@ -175,15 +195,20 @@ class RenderServer:
     def __init__(self, root: Path) -> None:
         fork = multiprocessing.get_context("fork")
         self._conn, theirs = fork.Pipe()
-        self._proc = fork.Process(target=_serve, args=(theirs, self._conn, root))
+        self._proc = fork.Process(target=_serve, args=(theirs, self._conn, root, os.getpid()))
         self._proc.start()
         theirs.close()
 
     def render(self, jobs: Sequence[PartJob]) -> list[int]:
         """Render ``jobs`` (each part written to its ``out``); returns the page counts."""
-        self._conn.send(list(jobs))
         try:
+            # the server may have ended already: then the error it sent first says why
+            with contextlib.suppress(BrokenPipeError):
+                self._conn.send(list(jobs))
             return _expect(self._conn, "done")
+        except BaseException:  # a failure or a stop: the parts are not waited for
+            self.close()
+            raise
         finally:
             self._conn.close()
             self._proc.join()
@@ -191,9 +216,7 @@ class RenderServer:
     def close(self) -> None:
         """Dismiss the server (idempotent): it has nothing to finish."""
         self._conn.close()
-        if self._proc.is_alive():
-            self._proc.terminate()
-        self._proc.join()
+        stop_processes([self._proc])
 
     def __enter__(self) -> RenderServer:
         return self
@@ -246,5 +269,5 @@ def render_parts(
             tagged = bool(options.get("pdf_variant"))
             pages = merge_pdfs(sources, out, tagged=tagged, continued=range(1, len(sources)))
 
-        atomic_write(target, merge)
+        atomic_write(target, merge, check=lambda tmp, t: check_pdf(tmp, t, pages=pages))
         return pages

@@ -6,18 +6,19 @@ The PDF is written to a temporary file next to the target and renamed, so a fail
 never replaces the last good PDF.
 
 Publication variants (:func:`pdf_variant_options`): ``tagged`` (the default: PDF/UA-1, i.e. a
-tagged PDF with structure tree, language and title), ``pdfa`` (PDF/A-3b, tagged as well) and
-``plain`` (untagged, the reference for timings). Every variant may embed files (the CSV of
+tagged PDF with structure tree, language and title), ``pdfa`` (PDF/A-3a and PDF/UA-1),
+``print`` (PDF/X-4 and PDF/UA-1, :mod:`reports.render.conformance`) and ``plain`` (untagged,
+the reference for timings). Every variant may embed files (the CSV of
 the document's data, :mod:`reports.render.attachments`) with fixed dates, so that the same
-inputs give the same bytes. ``--print`` (bleed and crop marks) is a stylesheet,
-:data:`PRINT_STYLESHEET`.
+inputs give the same bytes. ``--print`` is the ``print`` variant and a stylesheet (bleed and
+crop marks), :data:`PRINT_STYLESHEET`.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
-import logging
 import os
 import struct
 import tempfile
@@ -31,7 +32,11 @@ from typing import Any, NamedTuple
 from urllib.parse import unquote, urlparse
 
 from reports.errors import RenderError
+from reports.integrity import check_pdf, write_error
 from reports.paths import Paths
+from reports.render import guard
+from reports.render.conformance import ARCHIVAL, PRINT, install_conformance
+from reports.render.outputs import file_mode, output_target
 
 
 class FetchRefused(RenderError):
@@ -43,7 +48,10 @@ class FetchRefused(RenderError):
 VARIANTS: dict[str, dict[str, Any]] = {
     "plain": {},
     "tagged": {"pdf_variant": "pdf/ua-1"},  # PDF 1.7, pdf_tags, XMP with pdfuaid:part 1
-    "pdfa": {"pdf_variant": "pdf/a-3b", "pdf_tags": True},  # + sRGB output intent, /AF
+    # PDF/A-3a + PDF/UA-1 (tagged, sRGB output intent, /AF), reports.render.conformance
+    "pdfa": {"pdf_variant": ARCHIVAL},
+    # --print: PDF/X-4 + PDF/UA-1 (PDF 1.6, GTS_PDFX output intent), with PRINT_STYLESHEET
+    "print": {"pdf_variant": PRINT},
 }
 DEFAULT_VARIANT = "tagged"
 #: extra stylesheet of ``--print`` (relative to the project root)
@@ -243,6 +251,8 @@ def install_engine_patches() -> None:
     figures embedded as they are, images named by their content."""
     install_png_passthrough()
     _install_content_image_ids()
+    install_conformance()  # PDF/A-3a, PDF/X-4, /Scope, no /Interpolate (issue 18)
+    guard.install_tempdir_cleanup()  # no /tmp/weasyprint-* font folder outlives its process
 
 
 class Numbers(NamedTuple):
@@ -389,15 +399,6 @@ def _replace_texts(context: Any, page: Any, slots: dict[Any, str]) -> None:
         box.position_x, box.text, box.pango_layout, box.width = new_left, text, layout, width
 
 
-class _Collect(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
-
-
 def preload_engine() -> None:
     """Import WeasyPrint (0.7 s) ahead of time, e.g. while figures are drawn elsewhere."""
     import weasyprint  # noqa: F401
@@ -416,8 +417,14 @@ def warm_up_engine(paths: Paths) -> None:
     """Lay out and write a small tagged page with the project's stylesheet: the first real
     document then finds fonts, image plugins and lazily imported modules loaded (0.1 s)."""
     preload_engine()
-    document = render_document(WARM_UP_HTML, paths, base_url=paths.root)
-    document.write_pdf(io.BytesIO(), **VARIANTS[DEFAULT_VARIANT])
+    try:  # lenient: a problem of the stylesheet or the fonts is reported by the documents
+        document = render_document(WARM_UP_HTML, paths, base_url=paths.root)
+    except RenderError:
+        return
+    try:
+        document.write_pdf(io.BytesIO(), **VARIANTS[DEFAULT_VARIANT])
+    finally:
+        guard.release(document.font_config)  # no /tmp/weasyprint-* folder left
 
 
 def render_document(
@@ -428,51 +435,87 @@ def render_document(
     stylesheets: Iterable[Path] = (),
     strict: bool = False,
 ):
-    """HTML string → laid-out WeasyPrint Document (pages known, not yet written)."""
+    """HTML string → laid-out WeasyPrint Document (pages known, not yet written).
+
+    ``strict`` (every build): any WeasyPrint warning — a CSS error, a font that cannot be
+    loaded, a resource refused or missing — is a :class:`RenderError` naming the file
+    (:mod:`reports.render.guard`); otherwise (the preview, which shows them) only a resource
+    that could not be loaded is. Write the document with :func:`write_pdf`, which is strict
+    too and removes the document's temporary font folder.
+    """
     from weasyprint import CSS, HTML
-    from weasyprint.text.fonts import FontConfiguration
 
     install_engine_patches()
-    fonts = FontConfiguration()
+    if strict:  # syntax errors WeasyPrint passes over in silence, found before any layout
+        sheets = [*guard.linked_stylesheets(html, base_url or paths.templates), *stylesheets]
+        guard.raise_problems(guard.stylesheet_problems(sheets, paths.root))
+    fonts = guard.font_configuration()  # refuses missing and damaged font files
     fetcher = make_url_fetcher(paths)
-    css = [CSS(filename=str(s), font_config=fonts, url_fetcher=fetcher) for s in stylesheets]
-    handler = _Collect()
-    logger = logging.getLogger("weasyprint")
-    logger.addHandler(handler)
     try:
-        doc = HTML(
-            string=html, base_url=str(base_url or paths.templates) + "/", url_fetcher=fetcher
-        ).render(stylesheets=css, font_config=fonts)
-    finally:
-        logger.removeHandler(handler)
-    if strict and handler.messages:
-        raise RenderError("WeasyPrint reported problems: " + "; ".join(handler.messages[:5]))
-    missing = [m for m in handler.messages if m.startswith("Failed to load")]
-    if missing:  # a figure left out of the page would go unnoticed
-        raise RenderError(
-            f"{len(missing)} figure(s) or resource(s) could not be loaded: {missing[0]}",
-            hint="check ATLAS_CACHE, or delete the figure cache to draw the figures again",
-        )
+        with guard.capture(paths.root) as problems:
+            css = [
+                CSS(filename=str(s), font_config=fonts, url_fetcher=fetcher) for s in stylesheets
+            ]
+            doc = HTML(
+                string=html, base_url=str(base_url or paths.templates) + "/", url_fetcher=fetcher
+            ).render(stylesheets=css, font_config=fonts)
+        if strict:
+            guard.raise_problems(problems)
+        missing = [p for p in problems if p.message.startswith("Failed to load")]
+        if missing:  # a figure left out of the page would go unnoticed
+            raise RenderError(
+                f"{len(missing)} figure(s) or resource(s) could not be loaded: "
+                f"{missing[0].message}",
+                where=missing[0].where,
+                hint="check ATLAS_CACHE, or delete the figure cache to draw the figures again",
+            )
+    except BaseException:
+        guard.release(fonts)  # the document will not be written: its fonts go now
+        raise
     return doc
 
 
-def atomic_write(target: Path, write) -> Path:
-    """Call ``write(tmp_path)`` then rename onto ``target``; remove the temp file on failure."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
+#: errors of a write that cannot succeed (full disk, quota, file size limit, read-only, rights)
+_WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES, errno.EPERM}
+
+
+def atomic_write(target: Path, write, check: Callable[[Path, Path], None] | None = None) -> Path:
+    """Call ``write(tmp_path)``, then ``check(tmp_path, target)`` (e.g.
+    :func:`reports.integrity.check_pdf`: a PDF that does not open never replaces the last good
+    one), then rename onto ``target``; the temp file is removed on failure, and a failed write
+    (full disk…) is a one-line :class:`RenderError` naming ``target``."""
+    target = output_target(target)  # through a symlink; never onto a device or into /proc
+    tmp: Path | None = None
     try:
-        write(Path(tmp))
-        Path(tmp).replace(target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        os.close(fd)
+        tmp = Path(name)
+        write(tmp)
+        if check is not None:
+            check(tmp, target)
+        tmp.chmod(file_mode())  # the umask's mode (0o644 under 022), not mkstemp's 0o600
+        tmp.replace(target)
+        tmp = None
+    except OSError as exc:
+        if exc.errno in _WRITE_ERRNOS:
+            raise write_error(target, exc) from None
         raise
+    finally:
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
     return target
 
 
 def write_pdf(document, target: Path, **options) -> Path:
     """Write a rendered Document atomically (options: :func:`pdf_variant_options`, or any
-    ``Document.write_pdf`` option)."""
-    return atomic_write(
-        target, lambda tmp: document.write_pdf(str(tmp), **weasyprint_options(options))
-    )
+    ``Document.write_pdf`` option). Strict (WeasyPrint's warnings while writing, e.g. an
+    image inside an SVG, are errors); the PDF is checked before it replaces ``target``; the
+    document's temporary font folder is removed."""
+
+    def write(tmp: Path) -> None:
+        guard.finished(
+            document, lambda: document.write_pdf(str(tmp), **weasyprint_options(options))
+        )
+
+    return atomic_write(target, write, check=check_pdf)

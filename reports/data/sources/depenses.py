@@ -115,6 +115,9 @@ SO_EPCI_ELSEWHERE = (
 )
 ND_EPCI = "aucune intercommunalité du territoire dans le fichier des dépenses"
 SO_UNPLACED = "montant des EPCI non affectés : ligne France uniquement"
+ND_MARKER = (
+    "montant de −1 € dans toutes les colonnes du fichier du ministère (marqueur, non une dépense)"
+)
 
 SRC_MIN = "Ministère de la Culture (Deps), dépenses régionalisées 2019"
 SRC_COLL = "Ministère de la Culture (Deps) d'après DGFiP, comptes 2019"
@@ -227,13 +230,29 @@ def sector_rows(
 
 
 # --------------------------------------------------------------------------- themes
+def marker_rows(frame: pd.DataFrame) -> list[str]:
+    """Codes whose ministry amounts are −1 € in every column: a marker of the workbook (Corse-
+    du-Sud and Haute-Corse, whose credits are counted with the Collectivité de Corse), not a
+    spending (data gates, ATLAS_SPEC §3.9) → n.d."""
+    return sorted(frame.index[(frame[AMOUNTS] == -1.0).all(axis=1)])
+
+
 def ministry_rows(log: BuildLog, ref: Reference) -> list[pd.DataFrame]:
     reg = load_ministry(log, "Région", ref.region_name_to_code(), "Région")
     dep = load_ministry(log, "Département", ref.dep_name_to_code(), "Département")
     reg = reg.reindex(ref.region_codes)
     dep = dep.reindex(ref.departement_codes)
+    markers = {"region": marker_rows(reg), "departement": marker_rows(dep)}
     lv = Levels({"departement": dep, "region": reg, "france": region_sums_to_france(reg)})
-    return amount_rows(lv, "D01", invest_share="D02")
+    rows = pd.concat(amount_rows(lv, "D01", invest_share="D02"), ignore_index=True)
+    for level, codes in markers.items():
+        if codes:
+            log.note(MINISTRY, f"{ND_MARKER} : {', '.join(codes)}",
+                     sheet="Région" if level == "region" else "Département")  # fmt: skip
+            sel = rows["level"] == level
+            marked = mark(rows[sel], codes, "nd", ND_MARKER)
+            rows = pd.concat([rows[~sel], marked], ignore_index=True)
+    return [rows]
 
 
 def region_council_rows(log: BuildLog, ref: Reference) -> list[pd.DataFrame]:
@@ -402,9 +421,13 @@ def epci_rows(log: BuildLog, ref: Reference) -> list[pd.DataFrame]:
     log.kept(EPCI, int(kept.sum()), sheet=SHEET)
     placed = ent[ent["departement"].notna()]
     dep = sums_by_departement(placed, "departement", [*AMOUNTS, "population"], ref)
-    rows_out = pd.concat(amount_rows(Levels(roll_up(dep, ref)), "D09"), ignore_index=True)
+    levels = roll_up(dep, ref)
+    # France = all 740 EPCI of the file, the unplaced ones included (ATLAS_SPEC §2.4, V14);
+    # FRM and DROM stay Σ of their régions (an unplaced EPCI has no known side).
+    levels["france"].loc["FR", [*AMOUNTS, "population"]] = ent[[*AMOUNTS, "population"]].sum()
+    rows_out = pd.concat(amount_rows(Levels(levels), "D09"), ignore_index=True)
     rows_out = _mark_empty_epci(rows_out, dep, members, placed, ref)
-    return [rows_out, _unplaced_rows(ref, float(unplaced["total"].sum()))]
+    return [rows_out, _unplaced_rows(ref, float(unplaced["total"].sum()), len(unplaced))]
 
 
 def _mark_empty_epci(
@@ -434,9 +457,10 @@ def _mark_empty_epci(
     return pd.concat([rows[~reg_rows], marked], ignore_index=True)
 
 
-def _unplaced_rows(ref: Reference, amount: float) -> pd.DataFrame:
-    fr = pd.Series({"FR": amount})
-    rows = to_rows({"france": fr}, "D09_unplaced", YEAR)
+def _unplaced_rows(ref: Reference, amount: float, count: int) -> pd.DataFrame:
+    """D09_unplaced (€), France row only, its note naming how many EPCI: counted in D09 FR."""
+    rows = to_rows({"france": pd.Series({"FR": amount})}, "D09_unplaced", YEAR)
+    rows["note"] = f"{count} EPCI"
     return complete(rows, ref, "so", SO_UNPLACED)
 
 
@@ -511,8 +535,8 @@ def metadata() -> list[IndicatorMeta]:
            "Dépenses d'investissement / dépenses totales des communes de plus de 3 500 hab.",
            "%", 1, SRC_COLL),
         _m("D09_unplaced", "Dépenses des intercommunalités non affectées",
-           "Dépenses des EPCI de 2019 absents de la composition 2026 et non localisables.",
-           "€", 1, SRC_COLL),
+           "Dépenses des EPCI de 2019 absents de la composition 2026 et non localisables ; "
+           "comptées dans le total France.", "€", 1, SRC_COLL),
     ]  # fmt: skip
     out += [
         _m(f"D04.{k}", f"Part des dépenses culturelles régionales : {v}",

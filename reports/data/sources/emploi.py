@@ -19,7 +19,14 @@ import pandas as pd
 from reports.data.sources.base import BuildLog, read_excel, to_number
 from reports.data.sources.reference import Reference
 from reports.data.sources.theme import IndicatorMeta, ThemeOutput
-from reports.data.sources.tidy import COLUMNS, mark, region_sums_to_france, to_rows
+from reports.data.sources.tidy import (
+    COLUMNS,
+    mark,
+    mark_territories,
+    population_levels,
+    region_sums_to_france,
+    to_rows,
+)
 from reports.errors import DataError
 
 THEME = "emploi"
@@ -27,6 +34,10 @@ XLS = "atlas_culture_deps/excel_files/"
 CODE = "Code Insee"
 ZE_SHEET = "Zone d'emploi"
 ND_MAYOTTE = "donnée non disponible pour Mayotte"
+ND_RP = "donnée du recensement non exploitable pour ce territoire"
+#: ATLAS_SPEC §3.9: a région whose actifs per 100 inhabitants fall outside this band has an
+#: RP figure that cannot be used (Mayotte: 438 actifs for 256 518 inhabitants, 0.17 %).
+ACTIFS_BAND = (20.0, 60.0)
 
 
 @dataclass(frozen=True)
@@ -154,6 +165,34 @@ def mark_mayotte(rows: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([rows[~sel], marked], ignore_index=True)
 
 
+def implausible_regions(rows: pd.DataFrame, prefix: str, ref: Reference) -> list[str]:
+    """Régions whose ``{prefix}_actifs`` per 100 inhabitants (POP, Population.xls) fall
+    outside :data:`ACTIFS_BAND` (ATLAS_SPEC §3.9, "Mayotte employment").
+
+    The band is the spec's, set on régions (the other régions have 38–45 actifs per 100
+    inhabitants); it is applied to régions only, and a flagged région's départements and
+    zones d'emploi follow it (the source gives the same 3 / 438 in every sheet). A
+    département is not judged on its own: Paris has 83 actifs per 100 inhabitants, a true
+    figure of a département where jobs concentrate, and keeps its values."""
+    actifs = rows[(rows["indicator"] == f"{prefix}_actifs") & (rows["level"] == "region")]
+    actifs = actifs.set_index("code")["value"]
+    pop = population_levels(ref)["region"]["population"]
+    rate = 100.0 * actifs / pop.reindex(actifs.index)
+    low, high = ACTIFS_BAND
+    # above 100 % is impossible, not implausible: left for the data gate to refuse
+    return sorted(rate.index[(rate < low) | ((rate > high) & (rate <= 100.0))])
+
+
+def mark_implausible(
+    rows: pd.DataFrame, prefix: str, regions: list[str], ref: Reference
+) -> pd.DataFrame:
+    """E0x, E0x_share, E0x_actifs of ``regions`` and their départements → n.d. (§3.9)."""
+    deps = [d for d in ref.departement_codes if ref.dep_to_reg.get(d) in set(regions)]
+    ids = [prefix, f"{prefix}_share", f"{prefix}_actifs"]
+    where = {"region": regions, "departement": deps}
+    return mark_territories(rows, where, "nd", ND_RP, indicators=ids)
+
+
 # --------------------------------------------------------------------------- zones d'emploi
 def zones_table(log: BuildLog) -> pd.DataFrame:
     """code, name, region, interregional, E01, E01_actifs, E01_share, E02, E02_share."""
@@ -274,11 +313,24 @@ def metadata() -> list[IndicatorMeta]:
 # --------------------------------------------------------------------------- entry point
 def build(log: BuildLog, ref: Reference) -> ThemeOutput:
     parts = []
+    flagged: set[str] = set()
     for src in SOURCES:
         rows = source_rows(log, src, ref)
         if src.prefix.startswith("N"):
             rows = mark_mayotte(rows)
+        else:
+            regions = implausible_regions(rows, src.prefix, ref)
+            if regions:
+                log.note(src.rel, f"{ND_RP} (actifs hors de {ACTIFS_BAND[0]:g}–"
+                         f"{ACTIFS_BAND[1]:g} % de la population) : région(s) "
+                         f"{', '.join(regions)} et leurs départements", sheet="Région")  # fmt: skip
+                rows = mark_implausible(rows, src.prefix, regions, ref)
+            flagged |= set(regions)
         parts.append(rows)
     values = pd.concat(parts, ignore_index=True)[COLUMNS]
     values = values.sort_values(["indicator", "level", "code", "year"]).reset_index(drop=True)
-    return ThemeOutput(values=values, tables={"zones_emploi": zones_table(log)}, meta=metadata())
+    zones = zones_table(log)
+    only_flagged = zones.groupby("code")["region"].transform(lambda r: set(r) <= flagged)
+    cols = ["E01", "E01_actifs", "E01_share", "E02", "E02_share"]
+    zones.loc[only_flagged, cols] = float("nan")  # the same RP figure as the région (§3.9)
+    return ThemeOutput(values=values, tables={"zones_emploi": zones}, meta=metadata())

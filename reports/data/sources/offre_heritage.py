@@ -133,7 +133,14 @@ def spr(log: BuildLog, ref: Reference) -> Part:
         ),
         p100k_meta("O14", "Sites patrimoniaux remarquables", src, "2023"),
     ]
-    return Part([counts_and_p100k(levels, "O14", "n", 2023)], None, meta)
+    rows = counts_and_p100k(levels, "O14", "n", 2023)
+    if len(dup):  # ATLAS_SPEC §3.6 / V10: Σ régions 993, 992 distinct; said on the France row
+        numbers = raw["numéro du SPR"].str.strip()
+        distinct = numbers[numbers != ""].nunique() + int((numbers == "").sum())
+        where = ", ".join(dup)
+        sel = (rows["indicator"] == "O14") & (rows["level"] == "france") & (rows["code"] == "FR")
+        rows.loc[sel, "note"] = f"{distinct} SPR distincts, {where} étant compté dans deux régions"
+    return Part([rows], None, meta)
 
 
 # --- O15 Basilic-derived counts ------------------------------------------------------------

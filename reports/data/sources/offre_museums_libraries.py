@@ -74,6 +74,21 @@ def museums(log: BuildLog, ref: Reference) -> Part:
 # --- O02, O03 libraries --------------------------------------------------------------------
 
 
+ND_SURFACE = "surface non renseignée pour les bibliothèques du territoire"
+
+
+def surface_rows(levels: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """O03 = 100 × Σ surface / POP(T) over libraries of known surface; a territory where no
+    library has a known surface (Mayotte: all 5) is n.d., not 0 (ATLAS_SPEC §3.9), so it is
+    out of the ranks (17 régions)."""
+    known = {lvl: f["surface"].where(f["with_surface"] > 0) for lvl, f in levels.items()}
+    o03 = {lvl: known[lvl] / f["population"].where(f["population"] != 0) * 100.0
+           for lvl, f in levels.items()}  # fmt: skip
+    rows = to_rows(o03, "O03", 2020)
+    rows.loc[rows["status"] == "nd", "note"] = ND_SURFACE
+    return rows
+
+
 def libraries(log: BuildLog, ref: Reference) -> Part:
     sheet = "Sheet1"
     gps = "Coordonnées GPS [lat,lon]"
@@ -129,7 +144,7 @@ def libraries(log: BuildLog, ref: Reference) -> Part:
     levels = count_levels(df, ref, ["n", "surface", "with_surface"])
     rows = [
         counts_and_p100k(levels, "O02", "n", 2020),
-        to_rows(ratio(levels, "surface", "population", 100.0), "O03", 2020),
+        surface_rows(levels),
         to_rows(ratio(levels, "with_surface", "n", 100.0), "O03_coverage", 2020),
     ]
     src = "Ministère de la Culture, Service du livre et de la lecture (base Deps)"

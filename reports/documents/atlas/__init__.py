@@ -30,7 +30,7 @@ Design (speed is part of it):
   dropped after layout when the next unit would start on a recto anyway.
 * The unit PDFs are merged with pikepdf (:mod:`reports.render.merge`); WeasyPrint's bookmarks
   (h1 = chapter, h2 = section) are kept, and the result is written atomically. Units are
-  tagged (PDF/UA-1) or PDF/A-3b and carry their CSV: their structure trees and attachments
+  tagged (PDF/UA-1), PDF/A-3a or PDF/X-4 and carry their CSV: their structure trees and attachments
   are merged and the metadata is taken from the first unit.
 
 Modules: :mod:`.parts` (what the atlas holds, from ``layouts.yaml``), :mod:`.units` (the

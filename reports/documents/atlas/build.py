@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from contextlib import ExitStack, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,9 +16,11 @@ from reports import __version__
 from reports.documents.atlas.caches import (
     PageCache,
     cached_html,
+    cached_unit_pdf,
     files_key,
     html_key,
     keep_html,
+    keep_unit_pdf,
     prune_html,
     prune_pdfs,
     text_hash,
@@ -46,6 +48,8 @@ from reports.documents.atlas.workers import (
 from reports.documents.session import Session
 from reports.errors import RenderError
 from reports.figures.assets import resolution
+from reports.integrity import check_pdf
+from reports.processes import worker_pool
 from reports.render.pdf import (
     DEFAULT_VARIANT,
     atomic_write,
@@ -116,8 +120,9 @@ def build_atlas(
 ) -> AtlasReport:
     """Build the atlas PDF (or, with ``html=True``, the whole atlas as one HTML file).
 
-    ``print_`` (issue 7, ``atlas build --print``): 3 mm bleed and crop marks on every page.
-    ``variant`` (issue 7): ``tagged`` (PDF/UA-1, default), ``pdfa`` (PDF/A-3b) or ``plain``;
+    ``print_`` (issue 7, ``atlas build --print``): PDF/X-4, 3 mm bleed and crop marks on every
+    page. ``variant`` (issue 7): ``tagged`` (PDF/UA-1, default), ``pdfa`` (PDF/A-3a and
+    PDF/UA-1, issue 18) or ``plain``;
     tagged and archival atlases carry the CSV of every chapter section as attachments, and
     their unit structure trees are merged into one (:mod:`reports.render.merge`).
     """
@@ -126,10 +131,12 @@ def build_atlas(
         figure_dpi,
         pdf_options,
         print_stylesheets,
+        publication_variant,
         styles_digest,
     )
 
     check_publication(html, variant, print_)
+    edition = publication_variant(variant, print_)  # the PDF variant written
     extra_css = tuple(print_stylesheets(print_))
     suffix = f"-{variant}" + ("-print" if print_ else "")  # each edition cached apart
     attach = variant != "plain"
@@ -163,6 +170,7 @@ def build_atlas(
         Progress(units, progress) as bar,
         ExitStack() as stack,
     ):
+        stack.callback(board.close)  # once every worker has stopped (the pools exit first)
         # 1. chapter HTML (figures drawn or fetched from the cache) in parallel, one process
         # per core (drawing is CPU-bound; only these import the drawing stack)
         by_id = {u.id: u for u in units}
@@ -186,11 +194,7 @@ def build_atlas(
                     chapter_ready(kept, "HTML (cache)")
         built = len(pending)
         html_futs: set[Future] = set()
-        with (
-            ProcessPoolExecutor(workers, initializer=init_worker, initargs=initargs)
-            if pending
-            else nullcontext()
-        ) as html_pool:
+        with worker_pool(workers, init_worker, initargs) if pending else nullcontext() as html_pool:
             while pending or html_futs:
                 while pending and len(html_futs) < workers:
                     html_futs.add(
@@ -217,9 +221,7 @@ def build_atlas(
 
         # 2. lay out / render until every offset is right, in processes forked now (they
         # share the WeasyPrint modules loaded above)
-        pool = stack.enter_context(
-            ProcessPoolExecutor(processes, initializer=init_worker, initargs=initargs)
-        )
+        pool = stack.enter_context(worker_pool(processes, init_worker, initargs))
 
         def unit_key(u: Unit) -> str:  # what shapes a unit PDF, except its start
             return text_hash(u.html, f"{css}{suffix}{u.files_key}")
@@ -257,9 +259,11 @@ def build_atlas(
                 # an unchanged unit with the same start (the front matter and the lists also
                 # print the folios of others: reused only once every length is certain)
                 reusable = settled or u.kind not in (FRONT, LISTS)
-                if u.known == "hash" and cached.is_file() and reusable:
+                pad = u.kind != LISTS and (u.start + u.pages) % 2 == 0
+                # its digest and page count checked: a damaged unit PDF is rendered again
+                if u.known == "hash" and reusable and cached_unit_pdf(cached, u.pages + pad):
                     u.pdf, u.rendered = cached, (unit_key(u), u.start)
-                    u.pad = u.kind != LISTS and (u.start + u.pages) % 2 == 0
+                    u.pad = pad
                     bar.step(u.id, f"{u.pages} p. (p. {u.start}, cache)", done=True)
                     continue
                 todo.append(u)
@@ -304,7 +308,7 @@ def build_atlas(
                         str(pdf),
                         str(paths.root),
                         extra_css,
-                        part_options(pdf_options(session, variant, u.files)),
+                        part_options(pdf_options(session, edition, u.files)),
                         slots[u.id] if deferred else None,
                     )
                     futs[fut] = u
@@ -331,6 +335,7 @@ def build_atlas(
                     u.pdf, u.pad = Path(res.pdf), res.pad
                     if u.pdf.name != f"{unit_key(u)}-{start}{suffix}.pdf":  # start was asked
                         u.pdf = u.pdf.replace(pdf_dir / f"{unit_key(u)}-{start}{suffix}.pdf")
+                    keep_unit_pdf(u.pdf, u.pages + u.pad)  # its digest, for the next build
                     u.rendered = (unit_key(u), start)
                     bar.step(u.id, f"{u.pages} p. (p. {start})", done=True)
             # a unit written with a start that later proved wrong is rendered again
@@ -439,5 +444,7 @@ def _merge(session: Session, units: list[Unit], target: Path, variant: str = "pl
         )
         tmp.chmod(0o644)
 
-    atomic_write(target, write)
+    # the merged PDF replaces the last atlas only if it opens, with every unit's pages
+    expected = sum(u.pages + u.pad for u in units)
+    atomic_write(target, write, check=lambda tmp, t: check_pdf(tmp, t, pages=expected))
     return pages

@@ -11,7 +11,7 @@ from typing import Any
 from reports.content.model import ChapterCtx, FigureCtx, SectionCtx
 from reports.content.tables import Row, TableCtx
 from reports.data.territories import FRANCE, Territory
-from reports.documents.chapter import build_chapter
+from reports.documents.chapter import build_chapter, chapter_sources, number_chapter
 from reports.documents.session import STYLESHEETS, Session
 from reports.errors import ConfigError
 from reports.paths import Paths
@@ -96,11 +96,11 @@ def part_for(parts: list[Part], chapter: str) -> Part:
 def national_map(session: Session, ind: str, level: str = "departement") -> FigureCtx:
     """Choropleth of France (metro frame + the five DROM insets) for one indicator."""
     from reports.content.present import unit_label
-    from reports.figures import assets, catalogue, classify, describe, inputs
+    from reports.figures import assets, catalogue, describe, draw, inputs, style
 
     store, paths = session.store, session.paths
     vals = store.level_values(ind, level)
-    classes = classify.national_breaks(vals.dropna().to_numpy())
+    classes = draw.national_classes(store, ind, level)
     decimals = int(store.info(ind)["decimals"])
     path = assets.render(
         "reports.figures.choropleth.choropleth_france",
@@ -111,6 +111,7 @@ def national_map(session: Session, ind: str, level: str = "departement") -> Figu
         legend_title=unit_label(store, ind),
         so=inputs.so_codes(store, ind, level),
         decimals=decimals,
+        width=style.slot_width("half"),
         kind="choropleth",
         cache_dir=paths.figures_cache,
     )
@@ -118,7 +119,7 @@ def national_map(session: Session, ind: str, level: str = "departement") -> Figu
     if level == "departement":
         alt = describe.describe_choropleth(store, ind, FRANCE)
     else:
-        alt = f"Carte des 18 régions : {store.label(ind).lower()} ({unit_label(store, ind)})."
+        alt = describe.describe_choropleth_region_level(store, ind)
     return FigureCtx(
         id=f"N-{ind}",
         title=f"{store.label(ind)} {scope}",
@@ -213,4 +214,6 @@ def chapter(session: Session, parts: list[Part], territory: Territory) -> Chapte
             len(ctx.sections),
         )
         ctx.sections[notes_at:notes_at] = extra
+        number_chapter(ctx)
+        ctx.sources = chapter_sources(session.store, ctx.sections) or ctx.sources
     return ctx

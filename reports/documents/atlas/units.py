@@ -124,6 +124,27 @@ def list_parts(atlas: list[Part]) -> list[dict[str, Any]]:
     return back_parts(atlas)[1:]
 
 
+#: the place counts of the third-party Basilic aggregate: one glossary entry, one caveat
+BASILIC_PREFIX = "O15."
+BASILIC_LABEL = "Lieux culturels par type (base Basilic)"
+BASILIC_DEFINITION = (
+    "Nombre de lieux de chaque type ({types}) d’après un agrégat par commune de la base "
+    "Basilic du ministère de la Culture établi par Data For Good (fin 2024), qui n’est pas une "
+    "publication officielle ; pour les théâtres, nombre de salles."
+)
+
+
+_KEY = re.compile(r"\b[A-Z]\d{2}(?:[._][\w.]*\w)?\b")  # an indicator key in a definition
+
+
+def _stated_licence(licence: str) -> str:
+    """A licence the source states; an expected, unverified one is not printed."""
+    text = licence.strip()
+    if not text or text == "nan" or re.search(r"non vérifi|attendue|expected", text, re.I):
+        return ""
+    return text
+
+
 def annex_context(session: Session) -> dict[str, Any]:
     """Sources & definitions from indicator_meta.csv, grouped by theme."""
     meta = session.store.meta
@@ -136,17 +157,30 @@ def annex_context(session: Session) -> dict[str, Any]:
     }
     groups: dict[str, list[dict[str, str]]] = {}
     sources: dict[str, dict[str, Any]] = {}
+    places: list[str] = []  # the Basilic place types, defined in one entry
+    basilic: dict[str, str] = {}
+    labels = {str(i): str(label) for i, label in zip(meta["id"], meta["label"], strict=True)}
+
+    def readable(text: str) -> str:  # "(voir O03_coverage)" → "(voir « Bibliothèques … »)"
+        return _KEY.sub(lambda k: f"« {labels[k[0]]} »" if k[0] in labels else k[0], text)
+
     for _, m in meta.iterrows():
         theme = themes.get(str(m["theme"]), str(m["theme"]).capitalize())
-        groups.setdefault(theme, []).append(
-            {
-                "id": str(m["id"]),
-                "label": str(m["label"]),
-                "definition": str(m["definition"]),
-                "unit": str(m["unit"]),
-                "vintage": str(m["vintage"]),
-            }
-        )
+        entry = {
+            "id": str(m["id"]),
+            "label": str(m["label"]),
+            "definition": readable(str(m["definition"])),
+            "unit": str(m["unit"]),
+            "vintage": str(m["vintage"]),
+        }
+        if entry["id"].startswith(BASILIC_PREFIX):
+            places.append(re.sub(r"\s*\(Basilic[^)]*\)", "", entry["label"]).lower())
+            if not basilic:
+                basilic = dict(entry, id=BASILIC_PREFIX.rstrip("."), label=BASILIC_LABEL)
+                groups.setdefault(theme, []).append(basilic)
+            basilic["definition"] = BASILIC_DEFINITION.format(types=", ".join(places))
+        else:
+            groups.setdefault(theme, []).append(entry)
         s = sources.setdefault(
             str(m["source"]),
             {
@@ -162,12 +196,13 @@ def annex_context(session: Session) -> dict[str, Any]:
         {
             "source": s["source"],
             "vintage": ", ".join(sorted(v for v in s["vintages"] if v and v != "nan")),
-            "licence": s["licence"],
+            "licence": _stated_licence(s["licence"]),
             "ids": _compact_ids(s["ids"]),
         }
         for s in sources.values()
     ]
-    return {"definitions": groups, "sources": src_list}
+    licences = any(s["licence"] for s in src_list)
+    return {"definitions": groups, "sources": src_list, "licences": licences}
 
 
 def _compact_ids(ids: list[str]) -> str:
@@ -256,9 +291,11 @@ def _static_plan(session: Session) -> dict[str, Any]:
 
         meta = session.store.meta
         vintages = sorted({str(v) for v in meta["vintage"] if str(v) and str(v) != "nan"})
-        licences = sorted({str(v) for v in meta["licence"] if str(v) and str(v) != "nan"})
+        licences = sorted({_stated_licence(str(v)) for v in meta["licence"]} - {""})
         _STATIC.update(
-            cover=catalogue.figure_context("M01", session.store, FRANCE, session.paths),
+            cover=catalogue.figure_context(
+                "M01", session.store, FRANCE, session.paths, slot="cover"
+            ),
             vintages=", ".join(vintages),
             licences=licences,
             n_indicators=len(meta),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,8 @@ from reports.documents.session import Session, doc_ctx
 from reports.errors import RenderError
 from reports.figures.assets import DEFAULT_DPI, resolution
 from reports.paths import Paths
+from reports.processes import check_parent, on_orphan, worker_task
+from reports.render import guard
 from reports.render.pdf import (
     Numbers,
     Paginated,
@@ -38,6 +41,8 @@ def init_worker(root: str, data: str | None, cache: str | None, board: Board | N
     import matplotlib
 
     _BOARD = board
+    if board is not None:  # the atlas process was killed: nobody else removes the board
+        on_orphan(shutil.rmtree, board.directory, True)
 
     matplotlib.use("Agg")
     if data:
@@ -53,6 +58,7 @@ def _session() -> Session:
     return _SESSION
 
 
+@worker_task
 def task_chapter_html(
     unit_id: str, dpi: int = DEFAULT_DPI, attach: bool = True
 ) -> tuple[str, str, dict[str, Any], tuple]:
@@ -73,12 +79,17 @@ def task_chapter_html(
         "chapter": ctx.title,
         "anchor": ctx.anchor,
         "figures": [
-            {"id": f.id, "title": f.title, "kind": f.kind, "anchor": f"{ctx.anchor}-{f.id}"}
+            {
+                "id": f.number or f.id,
+                "title": f.title,
+                "kind": f.kind,
+                "anchor": f"{ctx.anchor}-{f.id}",
+            }
             for s in ctx.sections
             for f in s.figures
         ],
         "tables": [
-            {"id": t.id, "title": t.title, "anchor": f"{ctx.anchor}-{t.id}"}
+            {"id": t.number or t.id, "title": t.title, "anchor": f"{ctx.anchor}-{t.id}"}
             for s in ctx.sections
             for t in s.tables
         ],
@@ -132,6 +143,7 @@ class Board:
         _write_json(self._file(slot, "anchors"), anchors)
         self.pages[slot] = pages + 1
         while (start := self.starts[slot]) == 0:
+            check_parent()  # never waits for an atlas process that is gone
             time.sleep(poll)
         if start < 0:
             raise RenderError("atlas build aborted (another unit failed)")
@@ -164,6 +176,7 @@ def _write_json(path: Path, value: Any) -> None:
 _BOARD: Board | None = None
 
 
+@worker_task
 def task_render(
     unit_id: str,
     html: str,
@@ -205,7 +218,9 @@ def task_render(
 
     try:
         with deferred_numbering(ask):
-            document = render_document(html, paths, base_url=paths.root, stylesheets=sheets)
+            document = render_document(
+                html, paths, base_url=paths.root, stylesheets=sheets, strict=True
+            )
     except TextReplaceError:  # its folios do not fit where it printed guesses: lay out again
         seconds = time.perf_counter() - t0
         return RenderResult(unit_id, layout["pages"], layout["anchors"], False, None, seconds, 0)
@@ -214,7 +229,9 @@ def task_render(
     if pad_allowed and not pad:
         document = document.copy(document.pages[:content])
     if out:
-        write_pdf(document, Path(out), **(options or {}))
+        write_pdf(document, Path(out), **(options or {}))  # removes its font folder too
+    else:
+        guard.release(document.font_config)
     return RenderResult(
         unit_id, content, layout["anchors"], pad, out, time.perf_counter() - t0, start
     )

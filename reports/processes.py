@@ -1,0 +1,247 @@
+"""Clean stops: a signal is an exception in the main process, and worker processes stop with it.
+
+* The CLI process (:func:`stop_on_signals`): SIGTERM and SIGHUP raise :class:`Stopped` (a
+  :class:`KeyboardInterrupt`, like Ctrl-C), so every ``with`` block and ``except BaseException``
+  cleanup runs (temporary files and folders removed, workers stopped); a second signal while
+  stopping is ignored, the stop being bounded anyway.
+* A worker (:func:`start_worker`, the initializer of every process pool; :func:`child_started`
+  in a process forked by hand) ignores SIGINT (Ctrl-C reaches the whole process group: the
+  parent stops its workers itself), gets SIGTERM when its parent dies (``PR_SET_PDEATHSIG``),
+  and on SIGTERM unwinds (its temporary files are removed) then exits within
+  :data:`GRACE` seconds. A worker that outlives its parent (:func:`parent_alive`) also runs
+  the cleanups registered with :func:`on_orphan` (e.g. the atlas board folder).
+* :func:`worker_pool` / :func:`stop_pool`: a ``ProcessPoolExecutor`` whose workers are
+  terminated, not waited for, when the block is left by an exception.
+
+The kernel sends the death signal when the *thread* that forked a worker ends: pools and
+forked processes are made from the main thread (the CLI's), never from a passing thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import functools
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+#: seconds a stopped worker has to unwind before it exits anyway; the parent waits as long
+#: before it kills
+GRACE = 2.0
+PR_SET_PDEATHSIG = 1
+STOP_EXIT = 128 + signal.SIGTERM
+
+
+class Stopped(KeyboardInterrupt):
+    """The main process got SIGTERM or SIGHUP (SIGINT stays a plain KeyboardInterrupt)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+class WorkerStopped(SystemExit):
+    """A worker was told to stop (SIGTERM, or its parent is gone): unwind, then exit."""
+
+    def __init__(self) -> None:
+        super().__init__(STOP_EXIT)
+
+
+def signal_name(exc: BaseException) -> str:
+    return signal.Signals(getattr(exc, "signum", signal.SIGINT)).name
+
+
+# --- the main process --------------------------------------------------------------------------
+@contextlib.contextmanager
+def stop_on_signals() -> Iterator[None]:
+    """In this block (main thread only), SIGTERM / SIGHUP raise :class:`Stopped` and SIGINT
+    :class:`KeyboardInterrupt`, once: a second signal while stopping is ignored."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    raised = False
+
+    def handler(signum: int, frame: Any) -> None:
+        nonlocal raised
+        if raised:
+            return
+        raised = True
+        if signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        raise Stopped(signum)
+
+    signums = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    previous = {s: signal.signal(s, handler) for s in signums}
+    try:
+        yield
+    finally:
+        for s, h in previous.items():
+            signal.signal(s, h)
+
+
+# --- worker processes --------------------------------------------------------------------------
+_PARENT: int | None = None
+_STOPPING = False
+_ORPHAN_CLEANUPS: list[tuple[Callable[..., Any], tuple]] = []
+
+
+def _die_with_parent() -> None:
+    """Ask the kernel for SIGTERM when the parent ends (Linux; elsewhere the parent checks of
+    :func:`check_parent` remain)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+
+
+def _exit_now(*_: Any) -> None:
+    if not parent_alive():  # last thing this process does: nothing of it is written after
+        _orphan_cleanup()
+    os._exit(STOP_EXIT)
+
+
+def exit_stopped() -> None:
+    """End a stopped worker now that its stop has unwound (orphan cleanups run last)."""
+    _exit_now()
+
+
+def _on_term(signum: int, frame: Any) -> None:
+    global _STOPPING
+    if _STOPPING:  # told twice: no second unwinding
+        _exit_now()
+    _STOPPING = True
+    if not parent_alive():
+        _orphan_cleanup()
+    # exit within GRACE seconds whatever happens (a pool worker goes back to its queue)
+    signal.signal(signal.SIGALRM, _exit_now)
+    signal.setitimer(signal.ITIMER_REAL, GRACE)
+    raise WorkerStopped
+
+
+def child_started(parent: int) -> None:
+    """First call in a worker process forked by ``parent`` (its pid, taken before the fork)."""
+    global _PARENT, _STOPPING
+    _PARENT, _STOPPING = parent, False
+    _ORPHAN_CLEANUPS.clear()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _on_term)
+    _die_with_parent()
+    if os.getppid() != parent:  # the parent died before the request above
+        _exit_now()
+
+
+def start_worker(parent: int, init: Callable[..., Any] | None = None, *args: Any) -> None:
+    """Initializer of a pool's workers: :func:`child_started`, then ``init(*args)`` (a stop
+    during it exits quietly, without the pool's "Exception in initializer" traceback)."""
+    child_started(parent)
+    if init is not None:
+        try:
+            init(*args)
+        except WorkerStopped:
+            _exit_now()
+
+
+def worker_task(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Decorate a pool task: once a stop has unwound it, the worker exits at once (rather than
+    going back to the pool's queue)."""
+
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except WorkerStopped:
+            _exit_now()
+
+    return run
+
+
+def parent_alive() -> bool:
+    """False in a worker whose parent has ended or is ending (always True in the main
+    process). While the parent's other threads are being killed, the worker is still its
+    child (the kernel gives it to a surviving thread, and sends the death signal then): the
+    parent's main thread is then a zombie."""
+    if _PARENT is None:
+        return True
+    if os.getppid() != _PARENT:
+        return False
+    try:
+        state = Path(f"/proc/{_PARENT}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True  # no /proc: the parent is the parent
+    return state not in {"Z", "X", "x"}
+
+
+def check_parent() -> None:
+    """In a worker's waiting loop: stop (cleanups run) if the parent has ended."""
+    if not parent_alive():
+        _orphan_cleanup()
+        raise WorkerStopped
+
+
+def on_orphan(fn: Callable[..., Any], *args: Any) -> None:
+    """In a worker: run ``fn(*args)`` if the worker stops because its parent ended (what the
+    parent would have cleaned up), when the stop begins and again as the worker exits: ``fn``
+    must be idempotent (e.g. ``shutil.rmtree(folder, True)``)."""
+    _ORPHAN_CLEANUPS.append((fn, args))
+
+
+def _orphan_cleanup() -> None:
+    """Run the orphan cleanups (again: another worker may have written since)."""
+    for fn, args in reversed(_ORPHAN_CLEANUPS):
+        with contextlib.suppress(Exception):
+            fn(*args)
+
+
+# --- pools -------------------------------------------------------------------------------------
+def stop_processes(processes: list[Any], grace: float = GRACE) -> None:
+    """SIGTERM ``processes`` (``multiprocessing.Process``), wait ``grace`` s, SIGKILL the rest."""
+    for p in processes:
+        with contextlib.suppress(Exception):
+            if p.is_alive():
+                p.terminate()
+    deadline = time.monotonic() + grace
+    for p in processes:
+        with contextlib.suppress(Exception):
+            p.join(max(0.0, deadline - time.monotonic()))
+    for p in processes:
+        with contextlib.suppress(Exception):
+            if p.is_alive():
+                p.kill()
+                p.join(1.0)
+
+
+def stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Cancel what is queued and stop the workers now (their running tasks unwind)."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    stop_processes(processes)
+    with contextlib.suppress(Exception):
+        pool.shutdown(wait=True)
+
+
+@contextlib.contextmanager
+def worker_pool(
+    workers: int,
+    init: Callable[..., Any] | None = None,
+    initargs: tuple = (),
+    mp_context: Any = None,
+) -> Iterator[ProcessPoolExecutor]:
+    """A ``ProcessPoolExecutor`` of workers started by :func:`start_worker` (``init(*initargs)``
+    then runs in each); left by an exception (a failure, Ctrl-C, SIGTERM) its workers are
+    stopped at once instead of being waited for."""
+    pool = ProcessPoolExecutor(
+        workers,
+        mp_context=mp_context,
+        initializer=start_worker,
+        initargs=(os.getpid(), init, *initargs),
+    )
+    try:
+        yield pool
+        pool.shutdown(wait=True)  # a stop while waiting here stops the workers too
+    except BaseException:
+        stop_pool(pool)
+        raise

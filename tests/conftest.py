@@ -1,0 +1,88 @@
+"""Shared test helpers: PDFs checked by independent validators (issue 18).
+
+``page`` (PyPI ``page-validation``, Rust, no JVM) checks PDF/UA-1 and PDF/A-1…3 profiles;
+``pdfua`` (pikepdf) a subset of PDF/UA-1 and WCAG 2.1, table headers included (UA-15-003).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+
+def assert_conforms(pdf: Path, *profiles: str) -> None:
+    """``pdf`` passes every ``page`` profile (``ua1``, ``3a``, ``3b``…) with 0 failed checks;
+    a failure names each failed rule, its message and the first object it found."""
+    import page
+
+    problems = []
+    for profile in profiles:
+        report = page.validate_pdf(pdf, profile=profile)
+        if report.is_compliant and report.checks.failed == 0:
+            continue
+        problems.append(
+            f"{pdf.name} {report.profile.name}: {report.rules.failed} rule(s), "
+            f"{report.checks.failed} check(s) failed"
+        )
+        for failure in report.failures:
+            where = failure.object_id
+            obj = f"object {where.object_number} {where.generation}" if where else "document"
+            problems.append(f"  {failure.rule_id} ({obj}): {failure.message}")
+    assert not problems, "\n".join(problems)
+
+
+def assert_pdfua_clean(pdf: Path) -> None:
+    """``pdfua`` reports nothing (no error, no warning) on ``pdf``."""
+    import pdfua
+
+    findings = pdfua.validate(str(pdf)).findings
+    counts = Counter(f.rule_id for f in findings)
+    detail = [f"  {f.rule_id} page {f.location.page}: {f.message}" for f in findings[:10]]
+    assert not findings, f"{pdf.name}: {dict(counts)}\n" + "\n".join(detail)
+
+
+@pytest.fixture(scope="session")
+def conforms():
+    """``conforms(pdf, "ua1", "3a")``: :func:`assert_conforms` (no skip: the validators are
+    test dependencies, requirements.lock)."""
+    return assert_conforms
+
+
+@pytest.fixture(scope="session")
+def pdfua_clean():
+    """``pdfua_clean(pdf)``: :func:`assert_pdfua_clean`."""
+    return assert_pdfua_clean
+
+
+# --- the 19 fiches, built once per test session -----------------------------------------------
+_FICHE_SESSION = None  # inherited by the forked fiche builders
+
+
+def _build_fiche(job: tuple[str, str]) -> tuple[str, Path]:
+    from reports.documents.fiche import build_fiche
+
+    assert _FICHE_SESSION is not None
+    code, target = job
+    return code, build_fiche(_FICHE_SESSION, _FICHE_SESSION.territory(code), Path(target))
+
+
+@pytest.fixture(scope="session")
+def fiche_pdfs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The 19 fiches (code → PDF), built in parallel (one forked process per core), shared by
+    every module that reads a fiche's printed text."""
+    import multiprocessing
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    from reports.documents.session import Session
+
+    global _FICHE_SESSION
+    session = Session.open()
+    out = tmp_path_factory.mktemp("fiches")
+    jobs = [(t.code, str(out / f"{t.slug}.pdf")) for t in session.all_territories()]
+    _FICHE_SESSION = session
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(os.cpu_count() or 1, mp_context=context) as pool:
+        return dict(pool.map(_build_fiche, jobs))
