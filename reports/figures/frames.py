@@ -305,11 +305,16 @@ def locator_layout(key: str, width: float) -> InsetLayout:
     ih = 0.85 * iw
     label = 1.6 * MIN_TEXT / 72
     height = mh + 0.06 + ih + label
+    edge = 1.0 / 72 / width  # 1 pt: the insets' outer frame lines stay inside the canvas
     return InsetLayout(
         figsize=(width, height),
         metro=(0.1, 1 - mh / height, 0.8, mh / height),
         insets=dict(
-            zip(DROM_DEPS, _row(label / height, ih / height, 5, 0.0, 1.0, gap / width), strict=True)
+            zip(
+                DROM_DEPS,
+                _row(label / height, ih / height, 5, edge, 1 - edge, gap / width),
+                strict=True,
+            )
         ),
         legend_anchor=(0.0, 1.0),
         label_size=MIN_TEXT,
