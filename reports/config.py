@@ -56,6 +56,7 @@ class SectionSpec:
     tables_drom: tuple[str, ...] | None = None
     tables_france: tuple[str, ...] | None = None
     only: str | None = None  # "metro" | "drom" | "france" | None
+    follows: bool = False  # a fiche: continues the page of the section before it
 
     def figures_for(self, kind: str) -> tuple[str, ...]:
         if kind == "drom" and self.figures_drom is not None:
@@ -243,6 +244,7 @@ def _build(path: Path, raw: YamlMap) -> Layouts:
             tables_drom=opt(s, "tables_drom"),
             tables_france=opt(s, "tables_france"),
             only=s.get("only"),
+            follows=bool(s.get("follows", False)),
         )
         for sid, s in raw["sections"].items()
     }

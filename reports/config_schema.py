@@ -276,6 +276,11 @@ def _text(s: Schema, v: Any, line: int, key: str) -> None:
     s.text(v, line, key)
 
 
+def _flag(s: Schema, v: Any, line: int, key: str) -> None:
+    if not isinstance(v, bool):
+        s.err(line, key, f"expected true or false, got {kind_of(v)}", "write true or false")
+
+
 def _texts(s: Schema, v: Any, line: int, key: str) -> None:
     if not isinstance(v, _Seq):
         s.err(line, key, f"expected a list of texts, got {kind_of(v)}", "one '- ' item per line")
@@ -394,6 +399,7 @@ SECTION_FIELDS: dict[str, Checker] = {
     "figures_france": _ids("figure"),
     "intro": _text,
     "only": _choice(ONLY),
+    "follows": _flag,
 }
 SECTION = Shape(SECTION_FIELDS, required=("template",))
 #: a page of the national chapter (reports.documents.atlas.parts.national_extras)

@@ -40,7 +40,7 @@ class SectionCtx:
     figures: list[FigureCtx] = field(default_factory=list)
     boxes: list[str] = field(default_factory=list)
     #: a fiche lays its sections out in page groups: this section opens one (a new page), or
-    #: follows the previous section on its page (documents.chapter.FOLLOWS)
+    #: follows the previous section on its page (`follows:` in layouts.yaml)
     opens_page: bool = True
 
 

@@ -29,13 +29,6 @@ METHOD_NOTE = (
 )
 
 
-#: sections that follow the previous one on its page in a fiche (page groups: contexte; offre
-#: and festivals; fréquentation and cinéma; dépenses, emploi and the notes), so that a
-#: section ending high on its page does not leave the rest blank; the others open a page (the
-#: preview lays a fiche out group by group: reports.preview.incremental)
-FOLLOWS = frozenset({"festivals", "cinema", "emploi", "entreprises", "notes"})
-
-
 def _indicators_of_section(layouts: Layouts, spec: SectionSpec, kind: str) -> list[str]:
     inds: list[str] = list(spec.indicators)
     for tid in spec.tables_for(kind):
@@ -191,7 +184,7 @@ def build_chapter(
         if not spec.applies_to(territory.kind):
             continue
         section, section_nd = build_section(store, layouts, spec, territory, paths)
-        section.opens_page = spec.id not in FOLLOWS
+        section.opens_page = not spec.follows  # layouts.yaml: page groups of a fiche
         sections.append(section)
         nd += section_nd
         inds += _indicators_of_section(layouts, spec, territory.kind)

@@ -110,7 +110,7 @@ def fiche_parts(session: Session, doc: DocCtx, parts: int = FICHE_PARTS) -> list
     """The HTML of ``doc`` (one chapter) cut at section boundaries into ``parts`` documents of
     about the same layout work; the later ones are *continued* chapters."""
     (chapter,) = doc.chapters
-    # cut only where a page group starts (documents.chapter.FOLLOWS): a cut inside a group
+    # cut only where a page group starts (`follows:` in layouts.yaml): a cut inside a group
     # would open a page that the whole fiche does not open
     sections = chapter.sections
     starts = [i for i, s in enumerate(sections) if i == 0 or s.opens_page]
