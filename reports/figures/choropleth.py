@@ -64,43 +64,31 @@ def _fill_units(
     linewidth: float,
 ) -> set[str]:
     """Colour ``codes`` of the frame's layer; returns the statuses drawn ({"nd", "so"})."""
-    classed: tuple[list[MplPath], list[str]] = ([], [])
-    nd: list[MplPath] = []
-    so_paths: list[MplPath] = []
     wanted = set(codes)
-    for code, path in frame.dep_items():
-        if code not in wanted:
-            continue
-        color = classes.color(values.get(code, math.nan))
-        if color is not None:
-            classed[0].append(path)
-            classed[1].append(color)
-        elif code in so:
-            so_paths.append(path)
-        else:
-            nd.append(path)
-    collection(frame.ax, classed[0], classed[1], linewidth=linewidth, zorder=2)
-    collection(frame.ax, nd, fs.ND_COLOR, linewidth=linewidth, hatch=fs.ND_HATCH, zorder=2)
-    collection(
-        frame.ax,
-        so_paths,
-        fs.SO_COLOR,
-        edgecolor="#b0b0b0",
-        linewidth=linewidth,
-        hatch=fs.SO_HATCH,
-        zorder=2,
-    )
-    return {s for s, p in (("nd", nd), ("so", so_paths)) if p}
+    items = ((c, p) for c, p in frame.dep_items() if c in wanted)
+    return _fill(frame, items, values, classes, so, linewidth)
 
 
 def _fill_regions(
     frame: Frame, values: dict[str, float], classes: Classes, so: set[str], linewidth: float
 ) -> set[str]:
+    return _fill(frame, frame.region_items(), values, classes, so, linewidth)
+
+
+def _fill(
+    frame: Frame,
+    items: Iterable[tuple[str, MplPath]],
+    values: dict[str, float],
+    classes: Classes,
+    so: set[str],
+    linewidth: float,
+) -> set[str]:
+    """Colour (code, path) ``items`` by class, n.d. and s.o.; returns the statuses drawn."""
     classed_paths: list[MplPath] = []
     classed_colors: list[str] = []
     nd: list[MplPath] = []
     so_paths: list[MplPath] = []
-    for code, path in frame.region_items():
+    for code, path in items:
         color = classes.color(values.get(code, math.nan))
         if color is not None:
             classed_paths.append(path)
