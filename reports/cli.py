@@ -101,6 +101,29 @@ def main(ctx: click.Context, verbose: bool) -> None:
     ctx.with_resource(stop_on_signals())  # SIGTERM / SIGHUP unwind like Ctrl-C
 
 
+def _select_edition(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    from reports import edition
+
+    try:
+        return edition.select(value).name
+    except ReportsError as exc:
+        raise click.BadParameter(exc.message + (f" — {exc.hint}" if exc.hint else "")) from None
+
+
+#: ``--edition YEAR`` on every command that reads data: set before anything is loaded, and
+#: inherited by the worker processes (``ATLAS_EDITION``)
+edition_option = click.option(
+    "--edition",
+    metavar="YEAR",
+    default=None,
+    is_eager=True,
+    expose_value=False,
+    callback=_select_edition,
+    help="Edition to build (editions/YEAR.yaml; default: the newest). An earlier edition "
+    "reads and writes its own data (editions/derived/YEAR/) and outputs (output/YEAR/).",
+)
+
+
 def _paths(sources: Path | None):
     from reports.paths import Paths
 
@@ -116,6 +139,7 @@ def data() -> None:
 
 
 @data.command("build")
+@edition_option
 @click.option(
     "--sources",
     type=click.Path(path_type=Path, file_okay=False),
@@ -152,6 +176,7 @@ def data_build(sources: Path | None, accept_changes: bool) -> None:
 
 @main.command("fiche")
 @click.argument("region", required=False)
+@edition_option
 @click.option(
     "-o",
     "--output",
@@ -230,6 +255,7 @@ def fiche(
 
 
 @main.command("build")
+@edition_option
 @click.option(
     "-o",
     "--output",
@@ -343,4 +369,41 @@ def check(
     )
     click.echo(format_report(report, summary_only=summary))
     if not report.clean:
+        click.get_current_context().exit(1)
+
+
+# --- atlas diff: pages that differ between two builds ---------------------------------------
+
+
+@main.command("diff")
+@click.argument("old", type=click.Path(path_type=Path))
+@click.argument("new", type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Contact sheet of the changed pages, old beside new, changes outlined (.pdf or .png).",
+)
+@click.option(
+    "--dpi", type=click.IntRange(20, 150), default=40, show_default=True, help="Raster resolution."
+)
+def diff(old: Path, new: Path, output: Path | None, dpi: int) -> None:
+    """Pages that differ between two builds OLD and NEW of a PDF, matched by their text (pages
+    added or removed are said so): one line per changed page, what changed in its text and
+    where its print changed. Exit code 0: the same pages; 1: they differ; 2: trouble (bad
+    usage, a missing file, not a PDF), as for diff(1).
+    """
+    from reports.proof.diff import diff_pdfs
+    from reports.proof.diff import format_report as format_diff
+
+    try:
+        report = diff_pdfs(old, new, output, dpi=dpi, log=lambda m: click.echo(f"  {m}", err=True))
+    except (ReportsError, OSError) as exc:  # exit 2, not 1: 1 says "the PDFs differ"
+        error = exc if isinstance(exc, ReportsError) else from_os_error(exc)
+        trouble = click.ClickException(error.format())
+        trouble.exit_code = 2
+        raise trouble from exc
+    click.echo(format_diff(report))
+    if not report.same:
         click.get_current_context().exit(1)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from reports import edition
 from reports.config_schema import (
     NEEDS,
     SCHEMA,
@@ -217,11 +218,14 @@ def _build(path: Path, raw: YamlMap) -> Layouts:
     def opt(s: dict, key: str) -> tuple[str, ...] | None:
         return None if s.get(key) is None else tuple(s[key])
 
+    def text(s: dict, key: str) -> str:  # "{museums_last}" → the edition's year
+        return edition.current().text(str(s.get(key, "")))
+
     tables = {
         tid: TableSpec(
             id=tid,
             kind=t["kind"],
-            title=str(t.get("title", "")),
+            title=text(t, "title"),
             indicators=tup(t.get("indicators")),
             pairs=tuple(tuple(p) for p in t.get("pairs") or ()),
             source=str(t.get("source", "")),
@@ -231,11 +235,11 @@ def _build(path: Path, raw: YamlMap) -> Layouts:
     sections = {
         sid: SectionSpec(
             id=sid,
-            title=str(s.get("title", "")),
+            title=text(s, "title"),
             template=s["template"],
             page=str(s.get("page", "text")),
             analysis=_as_tuple(s.get("analysis")),
-            intro=str(s.get("intro", "")),
+            intro=text(s, "intro"),
             indicators=tup(s.get("indicators")),
             tables=tup(s.get("tables")),
             figures=tup(s.get("figures")),
@@ -251,7 +255,7 @@ def _build(path: Path, raw: YamlMap) -> Layouts:
     documents = {
         did: DocumentSpec(
             id=did,
-            title=str(d.get("title", "")),
+            title=text(d, "title"),
             sections=tup(d.get("sections")),
             parts=tuple(_plain(p) for p in d.get("parts") or ()),
         )

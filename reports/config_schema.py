@@ -5,7 +5,6 @@ checker) that collect every problem with its line, key path and closest names
 
 from __future__ import annotations
 
-import datetime
 import difflib
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import dataclass
@@ -214,14 +213,6 @@ class Schema:
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             self.err(line, key, f"expected a text, got {kind_of(value)}", 'write it "in quotes"')
 
-    def date(self, value: Any, line: int, key: str) -> None:
-        if isinstance(value, datetime.date):
-            return
-        try:
-            datetime.date.fromisoformat(str(value))
-        except ValueError:
-            self.err(line, key, f"expected an ISO date, got {kind_of(value)}", "e.g. 2026-01-01")
-
     def choice(self, value: Any, line: int, key: str, choices: Iterable[str]) -> None:
         if not isinstance(value, str) or value not in choices:
             hint = _close(value, choices) or f"one of {', '.join(sorted(choices))}"
@@ -363,11 +354,8 @@ NEEDS = {
 #: ``settings:`` (a new setting is added here: a misspelt one is refused, not ignored)
 SETTINGS = Shape(
     {
-        "edition": _text,
         "author": _text,  # the PDF's author
         "short_author": _text,
-        "date": lambda s, v, line, key: s.date(v, line, key),  # the PDF's dates
-        "year": _text,
         "publisher": _text,  # fiche first page and footer
         "collection": _text,
         "director": _text,  # colophon fields, printed only when set

@@ -4,7 +4,8 @@ Other modules receive a :class:`Paths` and never build directory strings themsel
 The raw sources default to ``../shared/data/sources`` beside the project; the environment
 variable ``ATLAS_SOURCES`` or the ``--sources`` option override it. ``ATLAS_DATA``,
 ``ATLAS_CACHE``, ``ATLAS_LAYOUTS`` and ``ATLAS_TEMPLATES`` replace ``data/``, ``cache/``,
-``layouts.yaml`` and ``templates/``.
+``layouts.yaml`` and ``templates/``. The derived data of the newest edition is ``data/``; an
+earlier edition's (``--edition <year>``) is ``editions/derived/<name>/`` (:mod:`reports.edition`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+
+from reports import edition
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,7 +39,10 @@ class Paths:
         if self.data_override is not None:
             return Path(self.data_override)
         env = os.environ.get("ATLAS_DATA")
-        return Path(env) if env else self.root / "data"
+        if env:
+            return Path(env)
+        ed = edition.current()
+        return self.root / "data" if ed.is_latest else self.root / "editions" / "derived" / ed.name
 
     @property
     def geo(self) -> Path:
@@ -62,7 +68,8 @@ class Paths:
 
     @property
     def output(self) -> Path:
-        return self.root / "output"
+        ed = edition.current()
+        return self.root / "output" if ed.is_latest else self.root / "output" / ed.name
 
     @property
     def fiches_output(self) -> Path:

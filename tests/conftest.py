@@ -86,3 +86,38 @@ def fiche_pdfs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(os.cpu_count() or 1, mp_context=context) as pool:
         return dict(pool.map(_build_fiche, jobs))
+
+
+# --- the atlas, built once per test session ---------------------------------------------------
+@pytest.fixture(scope="session")
+def atlas_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The cache of the atlas builds here: empty, but the usual figures."""
+    from reports.paths import Paths
+
+    cache = tmp_path_factory.mktemp("cache")
+    figures = Paths().figures_cache
+    figures.mkdir(parents=True, exist_ok=True)
+    (cache / figures.name).symlink_to(figures.resolve(), target_is_directory=True)
+    return cache
+
+
+@pytest.fixture(scope="session")
+def atlas_pdf(tmp_path_factory: pytest.TempPathFactory, atlas_cache: Path) -> Path:
+    """The atlas built with no page count nor unit PDF known (as for a new edition): every
+    unit is laid out once, the sommaire and the annex lists with guessed folios, told the
+    right ones after pagination. Figures come from the usual cache. Shared by
+    ``test_documents_atlas`` and ``test_visual``."""
+    from reports.documents.atlas.build import build_atlas
+    from reports.documents.session import Session
+
+    session = Session.open()
+    out = tmp_path_factory.mktemp("atlas") / "atlas.pdf"
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("ATLAS_CACHE", str(atlas_cache))
+        report = build_atlas(session, out, progress=False)
+        assert report.renders == len(report.units)  # no unit laid out twice
+        assert report.chapters_built == 19
+        again = build_atlas(session, out.with_name("again.pdf"), progress=False)
+    assert again.chapters_built == again.renders == 0  # HTML, pages and PDFs all cached
+    assert out.with_name("again.pdf").read_bytes() == out.read_bytes()
+    return out

@@ -112,9 +112,14 @@ def ordinal(rank: int) -> str:
 
 
 def pdf_text(path: str) -> str:
-    text = subprocess.run(
-        ["pdftotext", "-layout", path, "-"], capture_output=True, text=True, check=True
-    ).stdout
+    """The text in layout order (table rows on one line) then in reading order (a note that
+    wraps in a column of a two-column page stays in one piece), whitespace normalised."""
+    text = "\n".join(
+        subprocess.run(
+            ["pdftotext", *mode, path, "-"], capture_output=True, text=True, check=True
+        ).stdout
+        for mode in (["-layout"], [])
+    )
     text = text.replace("\u00a0", " ").replace("\u2019", "'")
     text = re.sub(r"(\w)‐\s*\n\s*(\w)", r"\1\2", text)  # words hyphenated at a line end
     return " ".join(text.split())

@@ -257,7 +257,7 @@ def test_negative_attendance(derived, target, tmp_path):
         VISITS,
         "non-negative",
         f"{museofile} ",
-        f"entries_2023 = -{total}",
+        f"entries_last = -{total}",
     )
 
 
@@ -307,7 +307,7 @@ def test_coverage_above_tolerance(tables, derived):
 
 def test_share_above_100(tables, derived):
     damaged = _with_value(tables, "O07", "region", "53", 120.0)
-    gate_failure(damaged, derived, base.CNC_2022, "shares ≤ 100 %", "O07 region 53")
+    gate_failure(damaged, derived, base.CNC, "shares ≤ 100 %", "O07 region 53")
 
 
 def test_impossible_attendance_change(tables, derived):

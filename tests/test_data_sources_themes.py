@@ -92,7 +92,7 @@ def test_v01_v03_museum_entries(freq: ThemeOutput, raw_visits: pd.DataFrame) -> 
     assert value(freq, "F01", year=2020) == by_year["2020"]
 
 
-def test_v02_v04_museum_entries_2023_and_free(freq: ThemeOutput, raw_visits) -> None:
+def test_v02_v04_museum_entries_last_and_free(freq: ThemeOutput, raw_visits) -> None:
     y = raw_visits[raw_visits["annee"] == "2023"]
     assert len(y) == 1057
     assert y["t"].sum() == 68_977_529 == value(freq, "F01", year=2023)
@@ -128,9 +128,9 @@ def test_museums_table(freq: ThemeOutput, ref: Reference) -> None:
         & (visits["annee"] == "2023")
         & visits["codeInseeCommune"].str[:2].isin(["22", "29", "35", "56"])
     ]
-    assert marine.loc["53", "entries_2023"] == pd.to_numeric(bretagne["total"]).sum()
+    assert marine.loc["53", "entries_last"] == pd.to_numeric(bretagne["total"]).sum()
     assert set(m["region"].dropna()) <= set(ref.region_codes)
-    assert m["entries_2023"].sum() <= value(freq, "F01", year=2023)
+    assert m["entries_last"].sum() <= value(freq, "F01", year=2023)
     assert m["lat"].notna().mean() > 0.95 and m["name"].notna().all()
 
 

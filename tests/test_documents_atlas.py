@@ -25,34 +25,7 @@ def session() -> Session:
     return Session.open()
 
 
-@pytest.fixture(scope="session")
-def atlas_cache(session: Session, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The cache of the atlas builds here: empty, but the usual figures."""
-    cache = tmp_path_factory.mktemp("cache")
-    figures = session.paths.figures_cache
-    figures.mkdir(parents=True, exist_ok=True)
-    (cache / figures.name).symlink_to(figures.resolve(), target_is_directory=True)
-    return cache
-
-
-@pytest.fixture(scope="session")
-def atlas_pdf(
-    session: Session, tmp_path_factory: pytest.TempPathFactory, atlas_cache: Path
-) -> Path:
-    """The atlas built with no page count nor unit PDF known (as for a new edition): every
-    unit is laid out once, the sommaire and the annex lists with guessed folios, told the
-    right ones after pagination. Figures come from the usual cache."""
-    out = tmp_path_factory.mktemp("atlas") / "atlas.pdf"
-    cache = atlas_cache
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("ATLAS_CACHE", str(cache))
-        report = build_atlas(session, out, progress=False)
-        assert report.renders == len(report.units)  # no unit laid out twice
-        assert report.chapters_built == 19
-        again = build_atlas(session, out.with_name("again.pdf"), progress=False)
-    assert again.chapters_built == again.renders == 0  # HTML, pages and PDFs all cached
-    assert out.with_name("again.pdf").read_bytes() == out.read_bytes()
-    return out
+# atlas_cache, atlas_pdf: tests/conftest.py (shared with test_visual)
 
 
 @pytest.fixture(scope="session")

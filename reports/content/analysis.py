@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from reports import edition
 from reports.content import fmt
 from reports.content.facts import Ctx, Nd, Skip
 from reports.content.sentences_attendance import f01, f03, f04, f05, f09, f11, o07, top_museum
@@ -101,7 +102,10 @@ PLAN: dict[str, tuple[_Para, ...]] = {
         _Para(
             _cinema_sentences,
             key="F09",
-            nd_lead="Les données du CNC sur les cinémas (entrées 2022, écrans 2003–2023)",
+            nd_lead=edition.current().text(
+                "Les données du CNC sur les cinémas (entrées {cinemas}, "
+                "écrans {screens_first}–{screens_last})"
+            ),
         ),
     ),
     "depenses": (

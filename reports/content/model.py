@@ -75,4 +75,4 @@ class DocCtx:
     extra: dict = field(default_factory=dict)
     publisher: str = ""  # "Ministère de la Culture – Deps" (first page and footer of a fiche)
     collection: str = ""  # "Atlas régional de la culture"
-    issued: str = ""  # printed date, "janvier 2026"
+    issued: str = ""  # printed date: month and year, in French

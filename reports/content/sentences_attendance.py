@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import pandas as pd
 
+from reports import edition
 from reports.content.facts import Ctx, Nd, Skip, extreme_names, metro_drom, min_max, share_of, stat
 from reports.content.wording import pct, town
 
 # --- A4 fréquentation des musées -----------------------------------------------------------
-TOP_YEAR = 2023
+ED = edition.current()
+TOP_YEAR, BASE, TROUGH = ED.year("museums_last"), ED.year("museums_base"), ED.year("museums_trough")
 
 
 def f01(ctx: Ctx) -> str:
@@ -22,34 +24,33 @@ def f01(ctx: Ctx) -> str:
 
 
 def f03(ctx: Ctx) -> str:
-    return stat(ctx, "F03", "Par rapport à 2019, leur fréquentation a évolué de", change=True)
+    return stat(ctx, "F03", f"Par rapport à {BASE}, leur fréquentation a évolué de", change=True)
 
 
 def f04(ctx: Ctx) -> str:
-    return stat(
-        ctx, "F04", "En 2020, l'indice de fréquentation (base 100 en 2019) est tombé à", year=2020
-    )
+    lead = f"En {TROUGH}, l'indice de fréquentation (base 100 en {BASE}) est tombé à"
+    return stat(ctx, "F04", lead, year=TROUGH)
 
 
 def top_museum(ctx: Ctx) -> str:
     m = ctx.store.museums
     if not ctx.is_fr:
         m = m[m["region"] == ctx.code]
-    m = m.dropna(subset=["entries_2023"])
+    m = m.dropna(subset=["entries_last"])
     if m.empty:
         raise Nd(f"Musée le plus fréquenté : n.d. pour {ctx.full()}.")
-    top = m.loc[m["entries_2023"].idxmax()]
+    top = m.loc[m["entries_last"].idxmax()]
     total = ctx.get("F01", TOP_YEAR)
     if not total.value:
         raise Skip
-    share = pct(100 * float(top["entries_2023"]) / total.value)
+    share = pct(100 * float(top["entries_last"]) / total.value)
     where = "de France" if ctx.is_fr else "de la région"
     scope = "nationales" if ctx.is_fr else "régionales"
     ville = top.get("ville")
     where_town = f" ({town(ville)})" if isinstance(ville, str) and ville else ""
     return (
         f"Le musée le plus fréquenté {where}, « {top['name']} »{where_town}, a reçu "
-        f"{ctx.num('F01', float(top['entries_2023']))} entrées en {TOP_YEAR}, soit {share} "
+        f"{ctx.num('F01', float(top['entries_last']))} entrées en {TOP_YEAR}, soit {share} "
         f"des entrées {scope}."
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from reports import edition
 from reports.content.facts import Ctx, Nd, Skip, component_name, leading, stat
 from reports.content.wording import cap
 from reports.errors import DataError
@@ -35,7 +36,8 @@ def _per(level: _Level) -> str:
 def d01(ctx: Ctx) -> str:
     v = ctx.get("D01")
     lead = (
-        f"En {v.year or 2019}, les dépenses du ministère de la Culture {ctx.dans()} "
+        f"En {v.year or edition.current().year('spending')}, les dépenses du ministère de la "
+        f"Culture {ctx.dans()} "
         f"s'élèvent à {ctx.show(v)}, soit"
     )
     return stat(ctx, "D01_per_inh", lead, after=" par habitant", noun="un montant", rank=True)

@@ -133,7 +133,8 @@ def _vintage(ctx: Ctx, ind: str, v: Value) -> str:
 
 
 def _cinema_drom(ctx: Ctx) -> str:
-    """DROM: the Deps equipment base (≈2019) replaces the CNC metro-only count."""
+    """DROM: the Deps equipment base (edition year ``cinemas_drom``) replaces the CNC count,
+    metropolitan only."""
     where = "DROM" if ctx.is_fr else ctx.code
     level = "france" if ctx.is_fr else "region"
     who = "les DROM" if ctx.is_fr else ctx.subj()

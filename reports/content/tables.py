@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from reports import edition
 from reports.config import TableSpec
 from reports.content import fmt
 from reports.content.present import (
@@ -232,7 +233,8 @@ def about_100_note(store: Store, inds: list[str], places: list[tuple[str, str]])
         if any(x is not None and x > 100 for x in values):
             notes.append(
                 f"{store.label(ind)} : {ABOUT_100}, la population des entités du fichier des "
-                "dépenses dépassant la population 2018 de référence (millésimes de population "
+                f"dépenses dépassant la population {edition.current().year('population')} de "
+                "référence (millésimes de population "
                 "différents)."
             )
     return notes
@@ -374,11 +376,11 @@ MUSEUM_CHANGE_NS = 200.0
 NS = "n.s."
 
 
-def museum_change(e19: object, e23: object) -> tuple[str, bool]:
-    """The printed 2019→2023 change of one museum and whether it is « n.s. »."""
-    if fmt.is_missing(e19) or fmt.is_missing(e23):
+def museum_change(before: object, after: object) -> tuple[str, bool]:
+    """The printed change (base year → last year) of one museum and whether it is « n.s. »."""
+    if fmt.is_missing(before) or fmt.is_missing(after):
         return fmt.ND, False
-    a, b = float(e19), float(e23)  # type: ignore[arg-type]
+    a, b = float(before), float(after)  # type: ignore[arg-type]
     if a == 0:
         return (NS, True) if b > 0 else (fmt.ND, False)
     change = 100 * (b / a - 1)
@@ -391,24 +393,26 @@ def museums_top(store: Store, spec: TableSpec, territory: str, n: int = 10) -> T
     m = store.museums
     if territory != "FR":
         m = m[m["region"] == territory]
-    m = m.dropna(subset=["entries_2023"])
-    m = m[m["entries_2023"] > 0]  # a museum without 2023 entries is not in a top 10 (§3.9)
-    m = m.sort_values(["entries_2023", "museofile"], ascending=[False, True]).head(n)
-    header = ["Musée", "Commune", "Entrées 2019", "Entrées 2023", "Évolution"]
+    m = m.dropna(subset=["entries_last"])
+    m = m[m["entries_last"] > 0]  # no entries in the last year: not in a top 10 (§3.9)
+    m = m.sort_values(["entries_last", "museofile"], ascending=[False, True]).head(n)
+    ed = edition.current()
+    base, last = ed.year("museums_base"), ed.year("museums_last")
+    header = ["Musée", "Commune", f"Entrées {base}", f"Entrées {last}", "Évolution"]
     rows = []
     ns: list[str] = []
     for _, r in m.iterrows():
-        e19, e23 = r.get("entries_2019"), r.get("entries_2023")
-        change, not_significant = museum_change(e19, e23)
+        before, after = r.get("entries_base"), r.get("entries_last")
+        change, not_significant = museum_change(before, after)
         if not_significant:
-            ns.append(f"{r['name']} ({fmt.fmt_int(e19)} entrées en 2019)")
+            ns.append(f"{r['name']} ({fmt.fmt_int(before)} entrées en {base})")
         rows.append(
             Row(
                 [
                     str(r["name"]),
                     town(str(r["ville"])),
-                    fmt.fmt_int(e19),
-                    fmt.fmt_int(e23),
+                    fmt.fmt_int(before),
+                    fmt.fmt_int(after),
                     change,
                 ]
             )
@@ -422,13 +426,13 @@ def museums_top(store: Store, spec: TableSpec, territory: str, n: int = 10) -> T
         numeric_from=2,
     )
     if not rows:
-        table.notes.append("Aucun musée de France ne déclare de fréquentation en 2023.")
+        table.notes.append(f"Aucun musée de France ne déclare de fréquentation en {last}.")
     if ns:
         table.notes.append(
             f"{NS} : évolution non significative (supérieure à "
             f"{fmt.fmt_pct(MUSEUM_CHANGE_NS, 0)} en valeur absolue ou depuis zéro) : les deux "
-            "années ne sont pas comparables (sites regroupés sous une seule fiche entre 2019 "
-            f"et 2023, fermeture ou réouverture) — {'; '.join(ns)}."
+            f"années ne sont pas comparables (sites regroupés sous une seule fiche entre {base} "
+            f"et {last}, fermeture ou réouverture) — {'; '.join(ns)}."
         )
     return table
 
@@ -512,7 +516,7 @@ def unplaced_note(store: Store, amounts: list[str]) -> list[str]:
         notes.append(
             f"{store.label(amount)} : la valeur France comprend les dépenses de {who}non "
             f"affectés à une région ({fmt.fmt_meur(extra.value, 2)}), absents de la composition "
-            "des intercommunalités 2026."
+            f"des intercommunalités {edition.current().year('epci')}."
         )
     return notes
 

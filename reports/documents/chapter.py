@@ -152,8 +152,8 @@ def build_section(
         table = build_table(store, layouts.tables[tid], territory.code)
         if layouts.tables[tid].kind == "zones_emploi" and len(table.rows) < 2:
             continue  # one zone (Mayotte): a one-row ranking says nothing
-        if spec.template.endswith("opener.html"):  # key figures: half the page width
-            table.line_chars = OPENER_CHARS
+        if spec.template.endswith("opener.html") and not territory.is_france:
+            table.line_chars = OPENER_CHARS  # key figures: half the page width (France: full)
         ctx.tables.append(table)
     for fid in spec.figures_for(kind):
         fig = catalogue.figure_context(fid, store, territory, paths)

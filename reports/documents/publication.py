@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from reports import __version__, integrity
-from reports.documents.session import DEFAULT_DATE, Session
+from reports.documents.session import Session
 from reports.errors import ConfigError
 from reports.figures.assets import DEFAULT_DPI, PRINT_DPI
 from reports.integrity import check_pdf
@@ -52,7 +52,7 @@ def pdf_options(
 ) -> dict[str, Any]:
     """``write_pdf`` options of a publication variant, dated by the layouts' ``date``."""
     return pdf_variant_options(
-        variant, attachments=attachments, date=session.setting("date", DEFAULT_DATE)
+        variant, attachments=attachments, date=session.setting("date")
     )
 
 

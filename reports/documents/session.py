@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from reports import __version__
+from reports import __version__, edition
 from reports.config import Layouts, load_layouts
 from reports.content.model import ChapterCtx, DocCtx
 from reports.data.store import Store
@@ -16,7 +16,8 @@ from reports.render.jinja import make_env, render_template
 STYLESHEETS = ["styles/print.css"]
 
 
-DEFAULT_DATE = "2026-01-01"  # metadata date when layouts.yaml settings has no ``date``
+#: settings that come from the edition file (editions/<name>.yaml), not from layouts.yaml
+EDITION_SETTINGS = {"edition": "label", "date": "date", "year": "name"}
 
 
 @dataclass
@@ -51,6 +52,8 @@ class Session:
         return [*regions(self.store.territories), FRANCE]
 
     def setting(self, key: str, default: str = "") -> str:
+        if key in EDITION_SETTINGS:
+            return str(getattr(edition.current(), EDITION_SETTINGS[key]) or default)
         return str(self.layouts.settings.get(key, default))
 
 
@@ -61,7 +64,7 @@ MONTHS = (
 
 
 def issued(date: str) -> str:
-    """``2026-01-01`` → ``janvier 2026`` (the date printed on a fiche); '' if not a date."""
+    """An ISO date → ``<mois> <année>`` (the date printed on a fiche); '' if not a date."""
     try:
         year, month = int(date[:4]), int(date[5:7])
     except ValueError:
@@ -70,7 +73,7 @@ def issued(date: str) -> str:
 
 
 def doc_ctx(session: Session, kind: str, title: str, chapters: list[ChapterCtx]) -> DocCtx:
-    date = session.setting("date", DEFAULT_DATE)
+    date = session.setting("date")
     return DocCtx(
         kind=kind,
         title=title,

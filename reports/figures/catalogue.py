@@ -258,7 +258,7 @@ REGISTRY: dict[str, FigureDef] = {
             "chart",
             "half",
             draw_screens,
-            describe_series("F11", "nombre d'écrans de cinéma"),
+            describe_series("F11", "nombre d'écrans de cinéma", metro_reference=True),
             ("F11",),
         ),
         FigureDef(
@@ -308,6 +308,22 @@ def slot_for(fdef: FigureDef, territory: Territory) -> str:
     return fdef.size
 
 
+def _same_value_note(store: Store, ind: str, territory: Territory) -> list[str]:
+    """A choropleth whose départements all have the same value is one colour: say so under
+    it (the map is then no defect, ATLAS_SPEC §2.7), e.g. no one outside the aires
+    d'attraction des villes in Île-de-France."""
+    members = store.departements_of(territory.code)
+    if len(members) <= FEW_UNITS:
+        return []
+    vals = store.level_values(ind, "departement").reindex(members)
+    if vals.isna().any() or vals.nunique() != 1:
+        return []
+    return [
+        f"Même valeur dans les {len(members)} départements de la région : "
+        f"{format_number(store, ind, float(vals.iloc[0]))}."
+    ]
+
+
 def figure_context(
     fid: str, store: Store, territory: Territory, paths: Paths, slot: str | None = None
 ) -> FigureCtx | None:
@@ -326,6 +342,8 @@ def figure_context(
             f"Sites patrimoniaux remarquables dans la région : "
             f"{format_number(store, 'O14', spr.value)}."
         )
+    if fdef.dots_when_few and not territory.is_france:
+        notes += _same_value_note(store, fdef.sources[0], territory)
     rel = (
         path.resolve().relative_to(paths.root.resolve())
         if paths.root.resolve() in path.resolve().parents

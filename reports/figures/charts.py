@@ -75,17 +75,26 @@ class ChartLayout(LayoutEngine):
             ax.set_position(box)
 
 
+def is_france_metro(name: str) -> bool:
+    return str(name).startswith("France métro")
+
+
 def series_colors(names: Sequence[str], france_like: Sequence[str] = ()) -> list[str]:
-    """Region (first series) blue, France-like series grey, others Okabe–Ito."""
+    """Region (first series) blue, France grey, France métropolitaine a colour of its own
+    (DESIGN: "a clearly different one"), others Okabe–Ito (never those three)."""
+    taken = {fs.REGION_COLOR, fs.FRANCE_COLOR, fs.FRANCE_METRO_COLOR}
+    others = [c for c in fs.OKABE_ITO if c not in taken]
     out, k = [], 0
     for i, name in enumerate(names):
-        if name in france_like or str(name).startswith("France"):
+        if is_france_metro(name):
+            out.append(fs.FRANCE_METRO_COLOR)
+        elif name in france_like or str(name).startswith("France"):
             out.append(fs.FRANCE_COLOR)
         elif i == 0:
             out.append(fs.REGION_COLOR)
         else:
+            out.append(others[k % len(others)])
             k += 1
-            out.append(fs.OKABE_ITO[k % len(fs.OKABE_ITO)])
     return out
 
 
@@ -201,10 +210,14 @@ def grouped_bars(
     colors: Sequence[str] | None = None,
     figsize: tuple[float, float] = SMALL,
 ) -> Figure:
-    """Rows = categories, columns = series (e.g. region, France). NaN → ``n.d.``, no bar."""
+    """Rows = categories, columns = series (e.g. region, France). NaN → ``n.d.``, no bar.
+    Three series or more with value labels (France métro., DROM, France): the figure grows
+    so that each bar is about as thick as its label."""
+    n_cat, n_ser = data.shape
+    if horizontal and value_labels and n_ser >= 3:
+        figsize = (figsize[0], min(max(figsize[1], 0.75 + 0.12 * n_cat * n_ser), 3.2))
     fig = _figure(figsize)
     ax = fig.add_subplot()
-    n_cat, n_ser = data.shape
     cols = list(colors) if colors else series_colors([str(c) for c in data.columns])
     width = 0.8 / n_ser
     pos = np.arange(n_cat)[::-1] if horizontal else np.arange(n_cat)
@@ -282,12 +295,16 @@ def index_lines(
     cols = series_colors([str(c) for c in data.columns])
     years = data.index.to_numpy()
     for s_i, col in enumerate(data.columns):
+        metro = is_france_metro(str(col))
         ax.plot(
             years,
             data[col].to_numpy(dtype=float),
             color=cols[s_i],
             marker="o",
             markersize=2.5,
+            # France métro. is often France's line: dashed, over France's, both stay visible
+            linestyle=(0, (3.5, 1.8)) if metro else "-",
+            zorder=2.4 if metro else 2.2 if str(col).startswith("France") else 2.3,
             label=str(col),
         )
     if reference is not None:
@@ -352,42 +369,85 @@ def line_with_index(
 
 # --- G04: dot plot, index France = 100 ---------------------------------------------------
 def dot_index(
-    data: pd.Series,
+    data: pd.Series | pd.DataFrame,
     *,
     label: str = "indice France = 100",
+    reference: str = "France = 100",
     figsize: tuple[float, float] = SMALL,
 ) -> Figure:
-    """Index = indicator labels, values = region / France × 100; NaN → ``n.d.``."""
+    """Index = indicator labels, values = territory / France × 100 (a Series named after the
+    territory, or one column per territory: the région, or France métro. and the DROM);
+    NaN → ``n.d.``. Every series and the France line are named in the legend."""
+    if isinstance(data, pd.Series):
+        frame = data.to_frame(name=data.name if data.name is not None else "Territoire")
+    else:
+        frame = data
     fig = _figure(figsize)
     ax = fig.add_subplot()
-    vals = data.to_numpy(dtype=float)
-    y = np.arange(len(vals))[::-1]
-    finite = vals[np.isfinite(vals)]
+    n_ser = frame.shape[1]
+    names = [str(c) for c in frame.columns]
+    cols = series_colors(names)
+    if n_ser == 1:
+        cols = [fs.REGION_COLOR]  # the territory described, even when it is "France métro."
+    y = np.arange(len(frame))[::-1]
+    allv = frame.to_numpy(dtype=float)
+    finite = allv[np.isfinite(allv)]
     hi = max(float(finite.max()) if finite.size else 100.0, 100.0) * 1.12
     lo = min(float(finite.min()) if finite.size else 100.0, 100.0) * 0.85
     lo = min(lo, 60.0)
-    ax.axvline(100, color=fs.FRANCE_COLOR, linewidth=1.0, zorder=1)
-    for yi, v in zip(y, vals, strict=True):
-        if not np.isfinite(v):
-            ax.text(
-                lo + (hi - lo) * 0.02,
-                yi,
-                ND,
+    ax.axvline(100, color=fs.FRANCE_COLOR, linewidth=1.0, zorder=1, label=reference)
+    step = 0.36 if n_ser > 1 else 0.0
+    for s_i, col in enumerate(frame.columns):
+        off = (s_i - (n_ser - 1) / 2) * step
+        vals = frame[col].to_numpy(dtype=float)
+        for yi, v in zip(y - off, vals, strict=True):
+            if not np.isfinite(v):
+                ax.text(
+                    lo + (hi - lo) * 0.02,
+                    yi,
+                    ND,
+                    va="center",
+                    ha="left",
+                    fontsize=fs.MIN_TEXT,
+                    color="#666666",
+                )
+                continue
+            ax.plot([100, v], [yi, yi], color=cols[s_i], alpha=0.35, linewidth=1.2, zorder=2)
+            ax.annotate(
+                fmt_number(v, 0),
+                (v, yi),
+                xytext=(4.5 if v >= 100 else -4.5, 0),
+                textcoords="offset points",
+                ha="left" if v >= 100 else "right",
                 va="center",
-                ha="left",
                 fontsize=fs.MIN_TEXT,
-                color="#666666",
             )
-            continue
-        ax.plot([100, v], [yi, yi], color="#b8cfe6", linewidth=1.2, zorder=2)
-        ax.plot(v, yi, "o", color=fs.REGION_COLOR, markersize=4.5, zorder=3)
-        ax.text(v, yi + 0.28, fmt_number(v, 0), ha="center", va="bottom", fontsize=fs.MIN_TEXT)
-    ax.set_yticks(y, [str(i) for i in data.index])
-    ax.set_ylim(-0.6, len(vals) - 0.2)
-    ax.set_xlim(lo, hi)
+        ok = np.isfinite(vals)
+        ax.plot(
+            vals[ok],
+            (y - off)[ok],
+            "o",
+            color=cols[s_i],
+            markersize=4.5 if n_ser == 1 else 3.8,
+            zorder=3,
+            label=names[s_i],
+        )
+    ax.set_yticks(y, [str(i) for i in frame.index])
+    ax.set_ylim(-0.6, len(frame) - 0.4)
+    ax.set_xlim(lo - (hi - lo) * 0.06, hi)
     ax.xaxis.set_major_formatter(_number_formatter(0))
     ax.set_xlabel(label)
     _clean_axes(ax, "x")
+    handles, labels = ax.get_legend_handles_labels()
+    order = [*range(1, len(handles)), 0]  # the territories first, the France line last
+    fig.legend(
+        [handles[i] for i in order],
+        [labels[i] for i in order],
+        loc="outside lower center",
+        ncols=len(handles),
+        handlelength=1.2,
+        columnspacing=1.2,
+    )
     return fig
 
 

@@ -79,11 +79,118 @@ def _units(n: int) -> str:
     return f"{n} départements" if n > 20 else f"{n} régions"
 
 
-def national_breaks(values: Iterable[float | None], k: int = 5) -> Classes:
+#: ATLAS_SPEC §2.7: one class over this share of a territory's mapped area is a defect…
+ONE_CLASS_SHARE = 0.85
+#: … when the territory's own values differ by more than this (relative to the smaller one)
+VALUES_DIFFER = 0.25
+#: a territory with this many units or fewer is not mapped (a dot chart: draw.FEW_UNITS)
+FEW_UNITS = 2
+
+
+def values_differ(lo: float, hi: float) -> bool:
+    """Do the lowest and highest values of a territory differ by more than
+    :data:`VALUES_DIFFER` (relative to the smaller magnitude; values of both signs, or zero
+    and a non-zero value, always differ)? Shared with the ``one-class-map`` check."""
+    lo, hi = min(lo, hi), max(lo, hi)
+    if hi == lo:
+        return False
+    if lo * hi <= 0:
+        return True
+    return hi - lo > VALUES_DIFFER * min(abs(lo), abs(hi))
+
+
+def one_class_groups(
+    classes: Classes,
+    values: Sequence[float | None],
+    groups: Sequence[str],
+    weights: Sequence[float | None] | None = None,
+) -> list[str]:
+    """The groups (régions) of more than :data:`FEW_UNITS` units where one class covers
+    :data:`ONE_CLASS_SHARE` or more of the weight (area) while their values differ
+    (:func:`values_differ`): the maps ATLAS_SPEC §2.7 calls a defect."""
+    vals = np.asarray([np.nan if v is None else float(v) for v in values], dtype=float)
+    w = (
+        np.ones(vals.size)
+        if weights is None
+        else np.asarray([np.nan if v is None else float(v) for v in weights], dtype=float)
+    )
+    ok = np.isfinite(vals)
+    if ok.any():  # a unit of unknown weight counts as a typical one
+        w = np.where(np.isfinite(w) & (w > 0), w, np.nanmedian(np.where(w > 0, w, np.nan)))
+    w = np.where(np.isfinite(w), w, 1.0)
+    cls = np.array([-1 if not o else classes.classify(v) for v, o in zip(vals, ok, strict=True)])
+    garr = np.asarray([str(g) for g in groups])
+    out: list[str] = []
+    for g in dict.fromkeys(garr.tolist()):
+        m = (garr == g) & ok
+        if m.sum() <= FEW_UNITS or not values_differ(vals[m].min(), vals[m].max()):
+            continue
+        share = np.bincount(cls[m], weights=w[m]).max() / w[m].sum()
+        if share >= ONE_CLASS_SHARE:
+            out.append(g)
+    return out
+
+
+def national_breaks(
+    values: Iterable[float | None],
+    k: int = 5,
+    *,
+    groups: Sequence[str] | None = None,
+    weights: Sequence[float | None] | None = None,
+) -> Classes:
     """Classes computed once on the national distribution (ATLAS_SPEC §2.7, revised): Jenks
     natural breaks, on the logarithms of a skewed positive distribution (so that one
     outlier, Paris, does not put most of France in one class); quintiles when a class would
-    be empty or hold more than half of the units. The method is in :attr:`Classes.note`."""
+    be empty or hold more than half of the units. The method is in :attr:`Classes.note`.
+
+    With ``groups`` (the région of each value) and ``weights`` (its area), the classes must
+    also separate every région whose values differ (:func:`one_class_groups`): when the
+    natural breaks leave one such région in one class, the first of quintiles and Jenks on
+    the other scale (values / logarithms) that leaves none is used (else the one that leaves
+    the fewest). The classes stay national: the same for every région."""
+    if groups is None:
+        return _national_breaks(values, k)
+    vals = list(values)
+    if len(vals) != len(groups) or (weights is not None and len(weights) != len(vals)):
+        raise ValueError("groups and weights must be aligned with values")
+    primary = _national_breaks(vals, k)
+    candidates = [primary]
+    if primary.method in ("jenks", "jenks-log"):
+        candidates.append(quantile_breaks(vals, k))
+        other = _jenks_classes(np.sort(_clean_values(vals)), k, logs=primary.method == "jenks")
+        if other is not None:
+            candidates.append(other)
+    best, best_n = primary, None
+    for c in candidates:
+        n = len(one_class_groups(c, vals, groups, weights))
+        if best_n is None or n < best_n:
+            best, best_n = c, n
+        if n == 0:
+            break
+    return best
+
+
+def _jenks_classes(arr: np.ndarray, k: int, logs: bool) -> Classes | None:
+    """Jenks on the sorted values ``arr`` (or on their logarithms), None when a class would
+    be empty or hold more than :data:`MAX_CLASS_SHARE` of the units."""
+    if arr.size == 0 or np.unique(arr).size < k or (logs and arr[0] <= 0):
+        return None
+    work = np.log(arr) if logs else arr
+    uppers = fisher_jenks(work, k)
+    if logs:  # back to values: the upper bound of a class is one of the values
+        uppers = [float(arr[np.searchsorted(work, u, side="right") - 1]) for u in uppers]
+    counts = np.diff(np.searchsorted(arr, [-np.inf, *uppers], side="right"))
+    if len(uppers) != k or not (counts > 0).all() or counts.max() > MAX_CLASS_SHARE * arr.size:
+        return None
+    how = "seuils naturels (Jenks) sur les logarithmes" if logs else "seuils naturels (Jenks)"
+    return Classes(
+        (float(arr[0]), *uppers),
+        method="jenks-log" if logs else "jenks",
+        note=f"Classes nationales : {how}, {_units(arr.size)}.",
+    )
+
+
+def _national_breaks(values: Iterable[float | None], k: int = 5) -> Classes:
     arr = np.sort(_clean_values(values))
     if arr.size == 0:
         raise ValueError("no values to classify")
@@ -101,19 +208,8 @@ def national_breaks(values: Iterable[float | None], k: int = 5) -> Classes:
             f"puis quantiles des {arr.size - zeros} autres.",
         )
     logs = bool(arr[0] > 0 and _skewness(arr) > SKEWED)
-    work = np.log(arr) if logs else arr
-    uppers = fisher_jenks(work, k_eff)
-    if logs:  # back to values: the upper bound of a class is one of the values
-        uppers = [float(arr[np.searchsorted(work, u, side="right") - 1]) for u in uppers]
-    counts = np.diff(np.searchsorted(arr, [-np.inf, *uppers], side="right"))
-    if len(uppers) == k_eff and (counts > 0).all() and counts.max() <= MAX_CLASS_SHARE * arr.size:
-        how = "seuils naturels (Jenks) sur les logarithmes" if logs else "seuils naturels (Jenks)"
-        return Classes(
-            (float(arr[0]), *uppers),
-            method="jenks-log" if logs else "jenks",
-            note=f"Classes nationales : {how}, {_units(arr.size)}.",
-        )
-    return quantile_breaks(arr, k)
+    jenks = _jenks_classes(arr, k_eff, logs)
+    return jenks if jenks is not None else quantile_breaks(arr, k)
 
 
 def fisher_jenks(sorted_values: np.ndarray, k: int) -> list[float]:

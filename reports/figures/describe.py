@@ -125,24 +125,24 @@ def describe_museums(store: Store, territory: Territory) -> str:
         if many
         else f"Carte du musée de France de la région {territory.name}"
     )
-    seen = sub.dropna(subset=["entries_2023"])
-    seen = seen[seen["entries_2023"] > 0]
+    seen = sub.dropna(subset=["entries_last"])
+    seen = seen[seen["entries_last"] > 0]
     if seen.empty:
         return f"{head} : entrées non disponibles."
-    lo = seen.loc[seen["entries_2023"].idxmin()]
-    hi = seen.loc[seen["entries_2023"].idxmax()]
-    change = 100 * (sub["entries_2023"] / sub["entries_2019"].where(sub["entries_2019"] > 0) - 1)
+    lo = seen.loc[seen["entries_last"].idxmin()]
+    hi = seen.loc[seen["entries_last"].idxmax()]
+    change = 100 * (sub["entries_last"] / sub["entries_base"].where(sub["entries_base"] > 0) - 1)
     change = change.dropna()
     if not many:
-        text = f"{head}, {hi['name']} : {fmt.fmt_int(hi['entries_2023'])} entrées en 2023"
+        text = f"{head}, {hi['name']} : {fmt.fmt_int(hi['entries_last'])} entrées en 2023"
         if not change.empty:
             text += f", {fmt.fmt_pct(change.iloc[0], 0, sign=True)} depuis 2019"
         return text + "."
     text = (
         f"{head} : cercles proportionnels aux entrées 2023"
-        f" ({fmt.fmt_int(seen['entries_2023'].sum())} au total), de"
-        f" {fmt.fmt_int(lo['entries_2023'])} ({lo['name']}) à"
-        f" {fmt.fmt_int(hi['entries_2023'])} ({hi['name']})"
+        f" ({fmt.fmt_int(seen['entries_last'].sum())} au total), de"
+        f" {fmt.fmt_int(lo['entries_last'])} ({lo['name']}) à"
+        f" {fmt.fmt_int(hi['entries_last'])} ({hi['name']})"
     )
     if not change.empty:
         text += (
@@ -233,9 +233,15 @@ def describe_split(prefix: str, what: str) -> Callable:
     return describe
 
 
-def describe_series(ind: str, what: str) -> Callable:
+def describe_series(ind: str, what: str, metro_reference: bool = False) -> Callable:
+    """Alt text of a line chart; ``metro_reference``: the chart compares with France
+    métropolitaine only (G09, screens: a series of metropolitan France)."""
+
     def describe(store: Store, territory: Territory) -> str:
         rows = reference_rows(store, territory)
+        if metro_reference:
+            metro = ("France métro.", "france", "FRM")
+            rows = [metro] if territory.is_france else [rows[0], metro]
         parts = []
         for label, lv, cd in rows:
             s = store.series(ind, lv, cd).dropna()
@@ -247,7 +253,8 @@ def describe_series(ind: str, what: str) -> Callable:
                 f"{format_number(store, ind, s.iloc[-1])} en {s.index[-1]}, minimum "
                 f"{format_number(store, ind, s.min())} en {s.idxmin()}"
             )
-        return f"Graphique en courbes : {what}. " + " ; ".join(parts) + "."
+        text = f"Graphique en courbes : {what}. " + " ; ".join(parts)
+        return text if text.endswith(".") else text + "."
 
     return describe
 

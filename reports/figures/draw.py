@@ -34,12 +34,24 @@ def national_classes(store: Store, ind: str, level: str = "departement"):
     from reports.content.tables import france_code_for
     from reports.figures import classify
 
-    vals = store.level_values(ind, level).dropna().to_numpy()
+    series = store.level_values(ind, level).dropna()
+    vals = series.to_numpy()
     if store.label(ind).startswith("Évolution"):
         centre = store.value(ind, "france", france_code_for(store, ind))
         if centre is not None:
             return classify.diverging_breaks(vals, centre)
-    return classify.national_breaks(vals)
+    if level != "departement":
+        return classify.national_breaks(vals)
+    # the classes must also separate each région whose départements differ (§2.7): weighed
+    # by area (population / density), as the map shows them
+    t = store.territories
+    region_of = t[t["level"] == "departement"].set_index("code")["region"]
+    area = store.level_values("C01", level) / store.level_values("C03", level)
+    return classify.national_breaks(
+        vals,
+        groups=[str(region_of.get(c, "")) for c in series.index],
+        weights=[float(area.get(c, float("nan"))) for c in series.index],
+    )
 
 
 def choropleth(ind: str) -> Callable:
@@ -217,17 +229,17 @@ def draw_museum_circles(store: Store, territory: Territory, paths: Paths, slot: 
         return choropleth("F02")(store, territory, paths, slot)
     m = store.museums
     sub = m[m["region"] == territory.code].copy()
-    scale = classify.fitted_scale(sub["entries_2023"], 30.0 if slot == "full" else 24.0)
-    sub["value"] = sub["entries_2023"]
+    scale = classify.fitted_scale(sub["entries_last"], 30.0 if slot == "full" else 24.0)
+    sub["value"] = sub["entries_last"]
     sub["change"] = 100 * (
-        sub["entries_2023"] / sub["entries_2019"].where(sub["entries_2019"] > 0) - 1
+        sub["entries_last"] / sub["entries_base"].where(sub["entries_base"] > 0) - 1
     )
     sub = sub.sort_values("museofile")[["lon", "lat", "value", "change"]]
     if sub["value"].fillna(0).sum() == 0:
         return None
     centre = store.value("F03", "france", "FR") or 0.0
     classes = classify.diverging_breaks(
-        m.assign(c=100 * (m["entries_2023"] / m["entries_2019"].where(m["entries_2019"] > 0) - 1))[
+        m.assign(c=100 * (m["entries_last"] / m["entries_base"].where(m["entries_base"] > 0) - 1))[
             "c"
         ]
         .dropna()
@@ -247,6 +259,7 @@ def draw_museum_circles(store: Store, territory: Territory, paths: Paths, slot: 
         decimals=0,
         width=fs.slot_width(slot),
         max_height=fs.slot_height(slot),
+        zoom=True,
         kind="circles",
         cache_dir=paths.figures_cache,
     )
@@ -310,16 +323,24 @@ def draw_dot_index(store: Store, territory: Territory, paths: Paths, slot: str =
     from reports.content.tables import france_code_for
     from reports.figures import assets
 
-    level, code = ("france", "DROM") if territory.is_france else ("region", territory.code)
+    # the région against France; France: its two parts (France métro. and the DROM)
+    rows = (
+        [("France métro.", "france", "FRM"), ("DROM", "france", "DROM")]
+        if territory.is_france
+        else [(territory.name, "region", territory.code)]
+    )
+    labels = [store.label(ind).replace(" pour 100 000 habitants", "") for ind in G04_INDICATORS]
     data = {}
-    for ind in G04_INDICATORS:
-        fr = store.value(ind, "france", france_code_for(store, ind))
-        v = store.value(ind, level, code)
-        label = store.label(ind).replace(" pour 100 000 habitants", "")
-        data[label] = 100 * v / fr if v is not None and fr else float("nan")
+    for name, level, code in rows:
+        col = []
+        for ind in G04_INDICATORS:
+            fr = store.value(ind, "france", france_code_for(store, ind))
+            v = store.value(ind, level, code)
+            col.append(100 * v / fr if v is not None and fr else float("nan"))
+        data[name] = col
     return assets.render(
         "reports.figures.charts.dot_index",
-        pd.Series(data),
+        pd.DataFrame(data, index=labels),
         figsize=(fs.slot_width(slot), 2.2),
         cache_dir=paths.figures_cache,
     )

@@ -341,3 +341,123 @@ def region_figure(
     layout = region_layout(region_ratio(key, region_code), width, max_height, legend_size)
     fig = Figure(figsize=layout.figsize)
     return fig, _region_frame(fig, key, region_code, layout.map_rect), layout
+
+
+# --- zoom insets (DESIGN: dense point clusters — Paris, Lyon, Marseille — get a zoom inset) --
+@dataclass(frozen=True)
+class Zoom:
+    """The dense city of a région's point maps, drawn again at a larger scale in an inset:
+    the extent of some départements, or a lon/lat box."""
+
+    label: str
+    departements: tuple[str, ...] = ()
+    lonlat: tuple[float, float, float, float] | None = None  # lon0, lat0, lon1, lat1
+
+
+ZOOMS: dict[str, Zoom] = {
+    "11": Zoom("Paris et petite couronne", departements=("75", "92", "93", "94")),
+    "84": Zoom("Lyon", lonlat=(4.72, 45.68, 5.00, 45.84)),
+    "93": Zoom("Marseille", lonlat=(5.24, 43.20, 5.55, 43.39)),
+}
+#: circles stay their size in a zoom: only a strong zoom separates them (Paris alone)
+CIRCLE_ZOOMS: dict[str, Zoom] = {"11": Zoom("Paris", departements=("75",))}
+#: the inset's share of the map's width (about ZOOM_SCALE times the zoomed area's, within
+#: these bounds), and the most of the map's height it may take
+ZOOM_WIDTH = (0.24, 0.38)
+ZOOM_SCALE = 4.0
+ZOOM_MAX_HEIGHT = 0.46
+ZOOM_MARGIN = 0.03
+#: an inset may hide at most this share of the map's points (and a score, points hidden +
+#: half the share of the inset over the région, of at most ZOOM_MAX_SCORE)
+ZOOM_MAX_HIDDEN = 0.05
+ZOOM_MAX_SCORE = 0.3
+
+
+def zoom_bounds(zoom: Zoom, frame: Frame) -> tuple[float, float, float, float]:
+    """The zoom's extent in ``frame``'s CRS."""
+    if zoom.departements:
+        return frame.layer.bounds(zoom.departements)
+    assert zoom.lonlat is not None
+    import numpy as np
+
+    from reports.figures.geo import project_lonlat
+
+    lon0, lat0, lon1, lat1 = zoom.lonlat
+    x, y = project_lonlat(
+        np.array([lon0, lon1, lon0, lon1]), np.array([lat0, lat0, lat1, lat1]), frame.epsg
+    )
+    return float(x.min()), float(y.min()), float(x.max()), float(y.max())
+
+
+def zoom_placement(
+    frame: Frame,
+    region_code: str,
+    bounds: Sequence[float],
+    xy: tuple[Sequence[float], Sequence[float]],
+) -> tuple[tuple[float, float, float, float], str] | None:
+    """Where a zoom inset of ``bounds`` goes inside ``frame``'s map: the corner that hides
+    the fewest of the points ``xy`` and the least of the région (never the zoomed area
+    itself; the lower right, where the scale bar is, last). Returns the inset rectangle in
+    figure fractions and the corner ("upper right"…), or None when every corner would hide
+    too much."""
+    import numpy as np
+
+    ax = frame.ax
+    fig = ax.figure
+    fw, fh = fig.get_size_inches()
+    pos = ax.get_position()
+    aw, ah = pos.width * fw, pos.height * fh
+    ratio = _extent_ratio(bounds, ZOOM_MARGIN)
+    X0, X1 = ax.get_xlim()
+    Y0, Y1 = ax.get_ylim()
+    share = ZOOM_SCALE * (bounds[2] - bounds[0]) / (X1 - X0)
+    iw = min(max(share, ZOOM_WIDTH[0]), ZOOM_WIDTH[1]) * aw
+    ih = iw * ratio
+    if ih > ZOOM_MAX_HEIGHT * ah:
+        ih = ZOOM_MAX_HEIGHT * ah
+        iw = ih / ratio
+    pad = 0.015 * aw
+    sx, sy = (X1 - X0) / aw, (Y1 - Y0) / ah
+    region = shapely.union_all(
+        [
+            g
+            for c, g in zip(frame.layer.region_codes, frame.layer.region_geoms, strict=True)
+            if c == region_code
+        ]
+    )
+    px, py = np.asarray(xy[0], dtype=float), np.asarray(xy[1], dtype=float)
+    zoomed = shapely.box(*bounds)
+    best = None
+    for corner in ("upper right", "upper left", "lower left", "lower right"):
+        left = aw - pad - iw if corner.endswith("right") else pad
+        bottom = ah - pad - ih if corner.startswith("upper") else pad
+        box = shapely.box(
+            X0 + left * sx, Y0 + bottom * sy, X0 + (left + iw) * sx, Y0 + (bottom + ih) * sy
+        )
+        if box.intersects(zoomed):
+            continue
+        x0, y0, x1, y1 = box.bounds
+        hidden = ((px >= x0) & (px <= x1) & (py >= y0) & (py <= y1)).sum() / max(px.size, 1)
+        land = region.intersection(box).area / box.area if not region.is_empty else 0.0
+        score = hidden + 0.5 * land + (0.15 if corner == "lower right" else 0.0)
+        if best is None or score < best[0]:
+            rect = (pos.x0 + left / fw, pos.y0 + bottom / fh, iw / fw, ih / fh)
+            best = (score, rect, corner, hidden)
+    if best is None or best[0] > ZOOM_MAX_SCORE or best[3] > ZOOM_MAX_HIDDEN:
+        return None
+    return best[1], best[2]
+
+
+def zoom_frame(
+    fig: Figure, key: str, frame: Frame, rect: Sequence[float], bounds: Sequence[float]
+) -> Frame:
+    """The inset frame (same CRS as ``frame``) showing ``bounds`` in ``rect``."""
+    ax = _new_axes(fig, rect, inset=True)
+    for spine in ax.spines.values():
+        spine.set_edgecolor("#4d4d4d")
+        spine.set_linewidth(0.6)
+    _set_extent(ax, bounds, margin=ZOOM_MARGIN)
+    width_pt = ax.get_position().width * fig.get_figwidth() * 72
+    metres_per_pt = (ax.get_xlim()[1] - ax.get_xlim()[0]) / width_pt
+    tol = max(t for t in TOLERANCE_LEVELS_M if t <= 0.5 * metres_per_pt)
+    return Frame(ax, frame.zone, frame.epsg, zone_layer(key, frame.zone, tol), tolerance=tol).clip()

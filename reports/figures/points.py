@@ -21,13 +21,19 @@ from reports.content.fmt import fmt_number
 from reports.figures import style as fs
 from reports.figures.classify import CircleScale, Classes, PointStyle, default_point_styles
 from reports.figures.frames import (
+    CIRCLE_ZOOMS,
     LEGEND_GAP,
+    ZOOMS,
     Frame,
     InsetLayout,
     LegendSize,
+    Zoom,
     france_frames,
     france_layout,
     region_figure,
+    zoom_bounds,
+    zoom_frame,
+    zoom_placement,
 )
 from reports.figures.geo import project_lonlat, register_gdf
 from reports.figures.map_elements import (
@@ -106,6 +112,68 @@ def _draw_in_frames(
             draw(fr, x[inside], y[inside], pts[inside])
 
 
+#: a zoom inset is drawn when its area holds points at this many distinct places or more
+#: (festivals are located at their commune: Marseille's 120 are at two places)
+ZOOM_MIN_PLACES = 30
+
+
+def _zoom_inset(
+    fig: Figure,
+    key: str,
+    frame: Frame,
+    region_code: str | None,
+    pts: pd.DataFrame,
+    draw: Callable[[Frame, np.ndarray, np.ndarray, pd.DataFrame], None],
+    zooms: Mapping[str, Zoom] = ZOOMS,
+) -> Frame | None:
+    """The dense city of the région (:data:`reports.figures.frames.ZOOMS`: Paris and the
+    petite couronne, Lyon, Marseille) drawn again in an inset, in the corner of the map that
+    hides the fewest points, its area framed on the map (DESIGN: dense point clusters get a
+    zoom inset). None when the région has no such city or too few points there."""
+    zoom = zooms.get(region_code or "")
+    if zoom is None or pts.empty:
+        return None
+    bounds = zoom_bounds(zoom, frame)
+    lon = pd.to_numeric(pts["lon"], errors="coerce").to_numpy()
+    lat = pd.to_numeric(pts["lat"], errors="coerce").to_numpy()
+    x, y = project_lonlat(lon, lat, frame.epsg)
+    x0, y0, x1, y1 = bounds
+    inside = np.isfinite(x) & (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)
+    places = {(round(float(a)), round(float(b))) for a, b in zip(x[inside], y[inside], strict=True)}
+    if len(places) < ZOOM_MIN_PLACES:
+        return None
+    placed = zoom_placement(frame, region_code or "", bounds, (x, y))
+    if placed is None:
+        return None
+    rect, _corner = placed
+    zf = zoom_frame(fig, key, frame, rect, bounds)
+    _base_for([zf], region_code)
+    _draw_in_frames([zf], pts, draw)
+    from matplotlib.patches import Rectangle
+
+    frame.ax.add_patch(
+        Rectangle(
+            (x0, y0), x1 - x0, y1 - y0, fill=False, edgecolor="#4d4d4d", linewidth=0.6, zorder=7
+        )
+    )
+    zf.ax.text(
+        0.03,
+        0.97,
+        zoom.label,
+        transform=zf.ax.transAxes,
+        ha="left",
+        va="top",
+        fontsize=fs.MIN_TEXT,
+        zorder=8,
+        bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1.0},
+    )
+    scale_bar(zf.ax, frac=0.3)
+    zf.ax.texts[-1].set_bbox(  # the scale's label, over dense points
+        {"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 0.6}
+    )
+    return zf
+
+
 # --- public maps -------------------------------------------------------------------------
 def points_map(
     gdf_deps: gpd.GeoDataFrame,
@@ -169,6 +237,7 @@ def points_map(
     if layout is not None:
         inset_labels(frames, layout)
     else:
+        _zoom_inset(fig, key, frames[0], region_code, pts, draw)
         scale_bar(frames[0].ax, frac=0.22)
     handles = [
         Line2D(
@@ -215,12 +284,15 @@ def circles_map(
     decimals: int | None = None,
     width: float = fs.slot_width("half"),
     max_height: float = fs.slot_height("half"),
+    zoom: bool = False,
 ) -> Figure:
     """Proportional circles (area ∝ ``value``, ``scale`` fitted to the map) at ``lon``/``lat``,
     their legend (and the colour classes') below the map or on its right.
 
     With ``color_by`` and ``classes`` (e.g. :func:`diverging_breaks` centred on the France
-    change), circles are coloured by class; n.d. colour values are grey, hatched.
+    change), circles are coloured by class; n.d. colour values are grey, hatched. With
+    ``zoom``, Paris gets a zoom inset (:data:`reports.figures.frames.CIRCLE_ZOOMS`: circles
+    keep their size, so only a strong zoom separates them).
     """
     fs.apply_style()
     key = register_gdf(gdf_deps)
@@ -274,6 +346,8 @@ def circles_map(
     if layout is not None:
         inset_labels(frames, layout)
     else:
+        if zoom:
+            _zoom_inset(fig, key, frames[0], region_code, pts, draw, CIRCLE_ZOOMS)
         scale_bar(frames[0].ax, frac=0.22)
     _size_legend(fig, scale, size_title, anchor, decimals)
     if coloured:

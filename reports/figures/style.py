@@ -38,6 +38,7 @@ OKABE_ITO = [
 ]
 REGION_COLOR = "#0072B2"  # the territory described
 FRANCE_COLOR = "#9a9a9a"  # the reference (France)
+FRANCE_METRO_COLOR = "#009E73"  # France métropolitaine: never France's grey (DESIGN)
 ND_COLOR = "#d4d4d4"  # n.d.: light grey, hatched
 SO_COLOR = "#ffffff"  # s.o.: white, hatched
 HATCH_COLOR = "#8a8a8a"

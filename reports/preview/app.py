@@ -21,9 +21,25 @@ from reports.preview.state import DocEntry, DocState, Problem
 DEFAULT_DPI = 96
 
 
+def proof_json(preview: Preview, slug: str) -> dict[str, Any]:
+    """The last ``atlas check`` findings of ``slug`` by page key (``pending`` while the current
+    rendering is being proofread; a key the proof did not see has no entry)."""
+    proof = preview.proof(slug)
+    return {
+        "slug": slug,
+        "generation": proof.generation if proof else None,
+        "pending": preview.proof_pending(slug),
+        "seconds": round(proof.seconds, 3) if proof else None,
+        "error": proof.error if proof else None,
+        "keys": proof.keys if proof else [],
+        "findings": proof.findings if proof else {},
+    }
+
+
 def state_json(preview: Preview, slug: str, state: DocState, dpi: int) -> dict[str, Any]:
     good = state.good
     pages = []
+    proof = preview.proof(slug)
     if good is not None:
         n = len(good.pages)
         for i, p in enumerate(good.pages, start=1):
@@ -36,6 +52,11 @@ def state_json(preview: Preview, slug: str, state: DocState, dpi: int) -> dict[s
                     "height": p.height,
                     "texts": p.texts,
                     "anchors": p.anchors,
+                    "key": p.key,
+                    # the last proof's findings of this very page content (None: not proofread)
+                    "findings": proof.findings.get(p.key, [])
+                    if proof and p.key in proof.keys
+                    else None,
                 }
             )
     return {
@@ -50,6 +71,7 @@ def state_json(preview: Preview, slug: str, state: DocState, dpi: int) -> dict[s
         "pdf": f"/pdf/{slug}.pdf",
         "html": f"/{slug}.html",
         "changed": preview.changed,
+        "proof": f"/api/proof/{slug}",
     }
 
 
@@ -120,6 +142,13 @@ def create_app(paths: Paths | None = None, *, allowed_hosts: list[str] | None = 
             headers={"Cache-Control": "no-store"},
         )
 
+    async def api_proof(request: Request) -> Response:
+        slug = request.path_params["slug"]
+        entries, problem = await preview.entries()
+        if problem is None and not any(e.slug == slug for e in entries):
+            return not_found()
+        return JSONResponse(proof_json(preview, slug), headers={"Cache-Control": "no-store"})
+
     async def live_html(request: Request) -> Response:
         slug = request.path_params["slug"]
         state = preview._states.get(slug)
@@ -181,7 +210,8 @@ def create_app(paths: Paths | None = None, *, allowed_hosts: list[str] | None = 
                             break
                         yield ": keep-alive\n\n"
                         continue
-                    yield f"event: change\ndata: {json.dumps(event)}\n\n"
+                    kind = "proof" if "proof" in event else "change"
+                    yield f"event: {kind}\ndata: {json.dumps(event)}\n\n"
             finally:
                 preview.unsubscribe(queue)
                 if slug:
@@ -219,6 +249,7 @@ def create_app(paths: Paths | None = None, *, allowed_hosts: list[str] | None = 
         Route("/", index),
         Route("/doc/{slug:str}", viewer),
         Route("/api/doc/{slug:str}", api_doc),
+        Route("/api/proof/{slug:str}", api_proof),
         Route("/page/{slug:str}/{gen:int}/{n:int}.png", page_png),
         Route("/sheet/{slug:str}/{key:str}.png", sheet_png),
         Route("/pdf/{slug:str}.pdf", pdf),

@@ -28,6 +28,7 @@ from reports.preview.state import (
     DocState,
     PageInfo,
     Problem,
+    Proof,
     Rendered,
     capture_weasyprint,
     page_info,
@@ -36,6 +37,9 @@ from reports.preview.state import (
 log = logging.getLogger(__name__)
 
 MIN_DPI, MAX_DPI = 48, 240
+#: the proof of a rendering waits until the worker has had nothing to do for this long (s):
+#: the viewer's page images are painted first, the refresh is not slowed by the check
+PROOF_IDLE = 0.2
 _LINK_RE = re.compile(r"<link\b[^>]*\brel=[\"']stylesheet[\"'][^>]*>", re.IGNORECASE)
 _HREF_RE = re.compile(r"\bhref=[\"']([^\"']+)[\"']", re.IGNORECASE)
 _AT_RE = re.compile(r"\bat (\d+):(\d+)")
@@ -66,6 +70,10 @@ class Preview:
         self._composer: Any = None  # preview.incremental.Composer (section-by-section layout)
         self._raster = asyncio.Semaphore(max(1, os.cpu_count() or 1))
         self._listeners: set[asyncio.Queue[dict[str, Any]]] = set()
+        self._proofs: dict[str, Proof] = {}  # slug -> last proof (atlas check findings)
+        self._proof_tasks: dict[str, asyncio.Future[None]] = {}
+        self._busy = 0  # jobs on the worker thread and page rasterisations under way
+        self._last_job = 0.0  # time.monotonic() when the last one ended
         self.viewers: dict[str, int] = {}
         self.tmp = Path(tempfile.mkdtemp(prefix="atlas-preview-"))
         self.closing = asyncio.Event()  # set on the server's loop (stops the watcher)
@@ -73,6 +81,8 @@ class Preview:
 
     def close(self) -> None:
         self.stopping = True
+        for task in self._proof_tasks.values():
+            task.cancel()
         self._executor.shutdown(wait=False, cancel_futures=True)
         shutil.rmtree(self.tmp, ignore_errors=True)
 
@@ -320,7 +330,12 @@ class Preview:
     # -- async API ---------------------------------------------------------------------------
 
     async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
-        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+        self._busy += 1
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
+        finally:
+            self._busy -= 1
+            self._last_job = time.monotonic()
 
     async def entries(self) -> tuple[list[DocEntry], Problem | None]:
         try:
@@ -342,10 +357,12 @@ class Preview:
         future: asyncio.Future[DocState] = asyncio.get_running_loop().create_future()
         self._inflight[slug] = (gen, future)
         previous = cached.good if cached else None
+        fresh: Rendered | None = None
         try:
             rendered: Rendered = await self.run(self._render_sync, slug, gen)
             self._docs.put((slug, gen), rendered.document)
             state = DocState(gen, rendered, None)
+            fresh = rendered
         except _Failed as exc:
             state = DocState(gen, previous, exc.problem)
         except Exception as exc:
@@ -357,6 +374,8 @@ class Preview:
         future.set_result(state)
         if self._inflight.get(slug, (None,))[0] == gen:
             del self._inflight[slug]
+        if fresh is not None and self._states.get(slug) is state:
+            self._schedule_proof(slug, fresh)
         return state
 
     async def page_png(self, slug: str, generation: int, page: int, dpi: int) -> bytes | None:
@@ -395,23 +414,113 @@ class Preview:
         async with self._raster:
             if key in self._pngs:
                 return self._pngs[key]
-            proc = await asyncio.create_subprocess_exec(
-                "pdftoppm",
-                "-png",
-                "-r",
-                str(dpi),
-                "-singlefile",
-                "-",
-                stdin=asyncio.subprocess.PIPE,
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.PIPE,
-            )
-            out, err = await proc.communicate(pdf)
-        if proc.returncode != 0 or not out:
+            self._busy += 1
+            try:
+                out, err, code = await _pdftoppm(pdf, dpi)
+            finally:
+                self._busy -= 1
+                self._last_job = time.monotonic()
+        if code != 0 or not out:
             log.warning("pdftoppm failed on %s page %d: %s", slug, page, err.decode()[:200])
             return None
         self._pngs.put(key, out)
         return out
+
+    # -- proof: the atlas check findings of each sheet --------------------------------------
+
+    def _schedule_proof(self, slug: str, rendered: Rendered) -> None:
+        """Proofread ``rendered`` once the worker is idle (a newer rendering cancels it)."""
+        old = self._proof_tasks.pop(slug, None)
+        if old is not None:
+            old.cancel()
+        task = asyncio.ensure_future(self._proofread(slug, rendered))
+        self._proof_tasks[slug] = task
+
+        def done(t: asyncio.Future[None]) -> None:
+            if self._proof_tasks.get(slug) is t:
+                del self._proof_tasks[slug]
+
+        task.add_done_callback(done)
+
+    async def _idle(self) -> None:
+        while not self.stopping and (self._busy or time.monotonic() - self._last_job < PROOF_IDLE):
+            await asyncio.sleep(0.05)
+
+    async def _proofread(self, slug: str, rendered: Rendered) -> None:
+        """Write the laid-out pages as a tagged PDF, run :func:`reports.proof.check.check_pdf`
+        on it, keep the findings by page key and tell the viewers. Two jobs on the worker
+        thread, each started only when it is idle and the rendering still current: an edit
+        made meanwhile waits at most for one of them (≈ 0.1-0.3 s)."""
+
+        def current() -> bool:
+            state = self._states.get(slug)
+            return (
+                not self.stopping
+                and self.generation == rendered.generation
+                and state is not None
+                and state.good is rendered
+            )
+
+        try:
+            await self._idle()
+            if not current():
+                return
+            pdf, written = await self.run(self._proof_pdf_sync, rendered)
+            await self._idle()
+            if not current():
+                return
+            proof = await self.run(self._proof_check_sync, slug, rendered, pdf)
+            proof.seconds += written
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a proof failure never breaks the preview
+            log.exception("preview: proofreading %s failed", slug)
+            keys = [p.key for p in rendered.pages]
+            proof = Proof(rendered.generation, keys, {}, 0.0, f"{type(exc).__name__}: {exc}")
+        if self.stopping:
+            return
+        self._proofs[slug] = proof
+        n = sum(len(v) for v in proof.findings.values())
+        log.info(
+            "preview: %s gen %d proofread in %.2fs: %d finding(s)",
+            slug,
+            proof.generation,
+            proof.seconds,
+            n,
+        )
+        self._broadcast({"proof": slug, "generation": proof.generation, "findings": n})
+
+    def _proof_pdf_sync(self, rendered: Rendered) -> tuple[bytes, float]:
+        """The laid-out document as a tagged PDF (the structure tree the rules read)."""
+        t0 = time.perf_counter()
+        pdf = rendered.document.write_pdf(pdf_tags=True)
+        return pdf, time.perf_counter() - t0
+
+    def _proof_check_sync(self, slug: str, rendered: Rendered, pdf: bytes) -> Proof:
+        from reports.proof.check import check_pdf
+
+        t0 = time.perf_counter()
+        path = self.tmp / f"proof-{slug}.pdf"
+        path.write_bytes(pdf)
+        try:
+            report = check_pdf(path, figures_cache=self.paths.figures_cache)
+        finally:
+            path.unlink(missing_ok=True)
+        keys = [p.key for p in rendered.pages]
+        findings: dict[str, list[dict[str, Any]]] = {}
+        for f in sorted(report.findings, key=lambda f: f.page):
+            if 1 <= f.page <= len(keys):
+                findings.setdefault(keys[f.page - 1], []).append(
+                    {"rule": f.rule, "message": f.message, "count": f.count}
+                )
+        return Proof(rendered.generation, keys, findings, time.perf_counter() - t0)
+
+    def proof(self, slug: str) -> Proof | None:
+        """The last proof of ``slug`` (maybe of an earlier generation: see :class:`Proof`)."""
+        return self._proofs.get(slug)
+
+    def proof_pending(self, slug: str) -> bool:
+        return slug in self._proof_tasks
 
     async def build_pdf(self, slug: str) -> Path | Problem:
         try:
@@ -446,7 +555,9 @@ class Preview:
         for slug, count in list(self.viewers.items()):
             if count > 0:
                 asyncio.ensure_future(self.state(slug))
-        event = {"generation": self.generation, "changed": self.changed}
+        self._broadcast({"generation": self.generation, "changed": self.changed})
+
+    def _broadcast(self, event: dict[str, Any]) -> None:
         for queue in list(self._listeners):
             queue.put_nowait(event)
 
@@ -482,6 +593,23 @@ class Preview:
         if dirs:
             tasks.append(pump(dirs, True, DefaultFilter()))
         await asyncio.gather(*tasks)
+
+
+async def _pdftoppm(pdf: bytes, dpi: int) -> tuple[bytes, bytes, int | None]:
+    """(PNG bytes, stderr, exit code) of a one-page PDF rasterised at ``dpi``."""
+    proc = await asyncio.create_subprocess_exec(
+        "pdftoppm",
+        "-png",
+        "-r",
+        str(dpi),
+        "-singlefile",
+        "-",
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await proc.communicate(pdf)
+    return out, err, proc.returncode
 
 
 def _css_fetcher(paths: Paths) -> Any:

@@ -54,6 +54,18 @@ class Rendered:
 
 
 @dataclass
+class Proof:
+    """``atlas check`` findings of one rendering (:mod:`reports.proof`), by page content key:
+    a page whose key did not change keeps its findings until the next proof is done."""
+
+    generation: int
+    keys: list[str]  # page key of each page proofread, in order
+    findings: dict[str, list[dict[str, Any]]]  # page key -> [{rule, message, count}]
+    seconds: float  # tagged PDF written + checked
+    error: str | None = None
+
+
+@dataclass
 class DocState:
     """What the viewer gets: the last good rendering and, if the latest failed, the error."""
 

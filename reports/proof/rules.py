@@ -40,10 +40,14 @@ lists them in report order. Thresholds are in :class:`~reports.proof.document.Se
     A straight apostrophe (') where French typography wants ’ (one finding per page).
 ``one-class-map``
     A map (a figure whose alt text starts with "Carte"; every image when the PDF is untagged)
-    where one class colour covers ≥ 85 % of the mapped area. Read from the pixels: the
+    where one class colour covers ≥ 85 % of the mapped area while the territory's own values
+    differ by more than 25 % (ATLAS_SPEC §2.7). Read from the pixels: the
     land pixels are those of the choropleth palettes of :mod:`reports.figures.style`
     (``SEQ5``, ``DIV5``, also blended at the circles' 0.9 alpha) and the n.d. grey; the class
-    colours are counted on every third pixel of every third row.
+    colours are counted on every third pixel of every third row. The values are read from the
+    map's alt text (``De 1,1 % (Haute-Saône) à 1,5 % (Doubs).`` or ``0,0 % partout.``,
+    :func:`reports.figures.describe.describe_choropleth`); a map whose alt text gives no range
+    is taken as one whose values differ.
 """
 
 from __future__ import annotations
@@ -449,6 +453,34 @@ def rule_apostrophe(doc: Document, view: PageView) -> Iterator[Finding]:
 
 # --- one-class-map ------------------------------------------------------------------------
 MAP_ALT_RE = re.compile(r"^\s*carte\b", re.I)
+_NUM = r"([-\u2212]?\d[\d\s]*(?:,\d+)?)"
+ALT_RANGE_RE = re.compile(r"\bDe\s+" + _NUM + r"[^()]*\([^()]*\)\s+à\s+" + _NUM)
+ALT_SAME_RE = re.compile(r"\.\s+" + _NUM + r"[^.()]*\s+partout\.")
+
+
+def _alt_number(text: str) -> float:
+    return float(re.sub(r"\s", "", text).replace("\u2212", "-").replace(",", "."))
+
+
+def alt_values_differ(alt: str | None) -> bool:
+    """Whether the territory's values, as the map's alt text states them (lowest and highest
+    département), differ by more than 25 % (:func:`reports.figures.classify.values_differ`);
+    True when the alt text gives no range."""
+    from reports.figures.classify import values_differ
+
+    if not alt:
+        return True
+    if ALT_SAME_RE.search(alt):
+        return False
+    m = ALT_RANGE_RE.search(alt)
+    if m is None:
+        return True
+    try:
+        return values_differ(_alt_number(m.group(1)), _alt_number(m.group(2)))
+    except ValueError:
+        return True
+
+
 MIN_MAPPED_SHARE = 0.02  # of the image's pixels: below, not a choropleth (a locator…)
 CIRCLE_ALPHA = 0.9
 
@@ -506,7 +538,7 @@ def rule_one_class_map(doc: Document, view: PageView) -> Iterator[Finding]:
         if mapped < MIN_MAPPED_SHARE or not shares:
             continue
         top = max(shares)
-        if top >= doc.settings.one_class_share:
+        if top >= doc.settings.one_class_share and alt_values_differ(alt):
             split = "/".join(f"{100 * s:.0f}" for s in sorted(shares, reverse=True))
             yield Finding(
                 view.number,

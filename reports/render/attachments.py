@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from reports import edition
 from reports.config import Layouts
 from reports.content.model import ChapterCtx, DocCtx, FigureCtx, SectionCtx
 from reports.content.tables import TableCtx, france_code_for
@@ -237,6 +238,16 @@ def _data_rows(out: _Rows, element: str, title: str, data: Iterable[tuple[str, s
         out.indicators(element, title, [ind], _all_places(out, level))
 
 
+def museum_entry_columns() -> dict[str, tuple[str, str, str]]:
+    """The museums table's entry columns: header, unit, year (years of the edition)."""
+    ed = edition.current()
+    base, last = ed.year("museums_base"), ed.year("museums_last")
+    return {
+        "entries_base": (f"Entrées {base}", "entrées", str(base)),
+        "entries_last": (f"Entrées {last}", "entrées", str(last)),
+    }
+
+
 def _table_rows(out: _Rows, layouts: Layouts, table: TableCtx, code: str) -> None:
     store = out.store
     spec = layouts.tables.get(table.id)
@@ -246,8 +257,8 @@ def _table_rows(out: _Rows, layouts: Layouts, table: TableCtx, code: str) -> Non
     if spec.kind == "museums_top":
         m = store.museums if code == "FR" else store.museums[store.museums["region"] == code]
         m = (
-            m.dropna(subset=["entries_2023"])
-            .sort_values(["entries_2023", "museofile"], ascending=[False, True])
+            m.dropna(subset=["entries_last"])
+            .sort_values(["entries_last", "museofile"], ascending=[False, True])
             .head(10)
         )
         out.records(
@@ -256,10 +267,7 @@ def _table_rows(out: _Rows, layouts: Layouts, table: TableCtx, code: str) -> Non
             m,
             "museum",
             "museofile",
-            {
-                "entries_2019": ("Entrées 2019", "entrées", "2019"),
-                "entries_2023": ("Entrées 2023", "entrées", "2023"),
-            },
+            museum_entry_columns(),
             "Ministère de la Culture, Patrimostat, fréquentation des musées de France",
         )
         return
@@ -349,10 +357,7 @@ def _figure_rows(out: _Rows, figure: FigureCtx, code: str) -> None:
             m,
             "museum",
             "museofile",
-            {
-                "entries_2019": ("Entrées 2019", "entrées", "2019"),
-                "entries_2023": ("Entrées 2023", "entrées", "2023"),
-            },
+            museum_entry_columns(),
             figure.source.removeprefix("Source : "),
         )
     elif fid in SPLITS:

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import unquote, urlparse
 
+from reports import edition
 from reports.errors import RenderError
 from reports.integrity import check_pdf, write_error
 from reports.paths import Paths
@@ -65,7 +66,7 @@ class EmbeddedFile:
     name: str
     description: str
     data: bytes
-    date: str = "2026-01-01"  # creation / modification date written in the PDF
+    date: str = ""  # creation / modification date written in the PDF (ISO; '' = the edition's)
     relationship: str = "Data"  # PDF 2.0 / PDF/A-3 AFRelationship
 
 
@@ -73,7 +74,7 @@ def pdf_variant_options(
     variant: str = DEFAULT_VARIANT,
     *,
     attachments: Iterable[Any] = (),
-    date: str = "2026-01-01",
+    date: str = "",
 ) -> dict[str, Any]:
     """``write_pdf`` options of a publication variant (see :data:`VARIANTS`).
 
@@ -83,6 +84,7 @@ def pdf_variant_options(
     to ``Document.write_pdf``) and to :func:`options_fingerprint` for cache keys.
     A PDF identifier is always written; it is the MD5 of the content (deterministic).
     """
+    date = date or edition.current().date
     if variant not in VARIANTS:
         raise RenderError(
             f"unknown PDF variant {variant!r}", hint=f"use one of {', '.join(VARIANTS)}"
@@ -110,8 +112,8 @@ def _pdf_date(text: str) -> datetime:
     except ValueError:
         raise RenderError(
             f"invalid document date {text!r}",
-            where="layouts.yaml settings.date",
-            hint="use an ISO date, e.g. 2026-01-01",
+            where="editions/<name>.yaml date",
+            hint="use an ISO date, YYYY-MM-DD",
         ) from None
 
 

@@ -6,7 +6,7 @@ text nodes only (never inside tags, attributes' markup, ``<style>`` or ``<script
 * typographic apostrophe ’ instead of ``'`` (also its escaped forms ``&#39;``, ``&#x27;``);
 * guillemets bound to the words they enclose by a no-break space (U+00A0: Open Sans has no
   U+202F glyph), so « and » are never split from their word across lines;
-* an en dash in year ranges (``2003-2023`` → ``2003–2023``);
+* an en dash in year ranges (``yyyy-yyyy`` → ``yyyy–yyyy``);
 * in analysis paragraphs, capitalised words (proper nouns: « Auvergne-Rhône-Alpes ») wrapped
   in ``<span class="nh">``, which print.css never hyphenates.
 """

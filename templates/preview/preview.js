@@ -11,7 +11,7 @@ const AtlasPreview = (() => {
     el.className = "status" + (cls ? " " + cls : "");
   }
 
-  function events(url, onChange) {
+  function events(url, onChange, onProof) {
     let seen = null;
     const source = new EventSource(url);
     source.addEventListener("hello", (e) => {
@@ -26,6 +26,7 @@ const AtlasPreview = (() => {
       window.__previewChangeAt = performance.now();
       onChange(ev);
     });
+    source.addEventListener("proof", (e) => { if (onProof) onProof(JSON.parse(e.data)); });
     source.onerror = () => status("disconnected — retrying…", "bad");
     return source;
   }
@@ -94,7 +95,7 @@ const AtlasPreview = (() => {
       if (!wrap) {
         wrap = document.createElement("div");
         wrap.className = "sheet-wrap";
-        wrap.innerHTML = '<section class="sheet"><img class="page-img" alt=""><div class="text-layer"></div></section><div class="sheet-label"></div>';
+        wrap.innerHTML = '<section class="sheet"><img class="page-img" alt=""><div class="text-layer"></div></section><div class="sheet-label"></div><div class="proof" hidden></div>';
         sheets.appendChild(wrap);
       }
       return wrap;
@@ -120,6 +121,9 @@ const AtlasPreview = (() => {
         const wrap = sheetFor(i);
         const sheet = wrap.querySelector(".sheet");
         sheet.dataset.page = p.n;
+        wrap.dataset.key = p.key;
+        if (p.findings !== null && p.findings !== undefined) proofMarks(wrap, p.findings);
+        else if (!(p.key in proofSeen)) proofMarks(wrap, null);
         sheet.style.width = p.width + "px";
         sheet.style.height = p.height + "px";
         wrap.querySelector(".sheet-label").textContent = `page ${p.n} / ${p.of}`;
@@ -156,6 +160,58 @@ const AtlasPreview = (() => {
         }
       });
       return Promise.all(loads);
+    }
+
+    // atlas check findings (reports/proof) of each sheet, by page content key
+    let proofSeen = {};
+    function proofMarks(wrap, list) {
+      const box = wrap.querySelector(".proof");
+      const sheet = wrap.querySelector(".sheet");
+      let badge = sheet.querySelector(".proof-badge");
+      if (!list || !list.length) {
+        box.hidden = true; box.innerHTML = "";
+        if (badge) badge.remove();
+        wrap.classList.remove("has-findings");
+        wrap.dataset.findings = list ? "0" : "";
+        return;
+      }
+      if (!badge) {
+        badge = document.createElement("span");
+        badge.className = "proof-badge";
+        sheet.appendChild(badge);
+      }
+      badge.textContent = "⚠ " + list.length;
+      badge.title = list.map((f) => f.rule + ": " + f.message).join("\n");
+      box.innerHTML = "<ul>" + list.map((f) => `<li data-rule="${esc(f.rule)}"><code>${esc(f.rule)}</code> ` +
+        esc(f.message) + "</li>").join("") + "</ul>";
+      box.hidden = false;
+      wrap.classList.add("has-findings");
+      wrap.dataset.findings = String(list.length);
+    }
+
+    async function loadProof() {
+      let pr;
+      try {
+        const r = await fetch(`/api/proof/${encodeURIComponent(slug)}`, {cache: "no-store"});
+        if (!r.ok) return;
+        pr = await r.json();
+      } catch (err) { return; }
+      proofSeen = {};
+      pr.keys.forEach((k) => { proofSeen[k] = true; });
+      let total = 0;
+      for (const wrap of sheets.children) {
+        const key = wrap.dataset.key;
+        if (!(key in proofSeen)) continue;  // a page the last proof did not see: kept as is
+        const list = pr.findings[key] || [];
+        total += list.length;
+        proofMarks(wrap, list);
+      }
+      const el = $("proof-count");
+      el.textContent = pr.error ? "check failed" : (total ? `⚠ ${total} check finding${total > 1 ? "s" : ""}` : "check ✓");
+      el.title = pr.error || `atlas check (reports/proof), ${pr.seconds} s, generation ${pr.generation}`;
+      el.className = "proof-count " + (pr.error || total ? "bad" : "ok");
+      body.dataset.proofGeneration = String(pr.generation);
+      document.dispatchEvent(new CustomEvent("atlas-preview-proofread", {detail: pr.generation}));
     }
 
     async function load() {
@@ -196,8 +252,8 @@ const AtlasPreview = (() => {
       } finally { busy = false; }
     }
 
-    events(`/events?doc=${encodeURIComponent(slug)}`, refresh);
-    refresh();
+    events(`/events?doc=${encodeURIComponent(slug)}`, refresh, (ev) => { if (ev.proof === slug) loadProof(); });
+    refresh().then(loadProof);
   }
 
   return {index, viewer};

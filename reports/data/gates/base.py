@@ -9,17 +9,19 @@ from functools import cached_property
 
 import pandas as pd
 
+from reports import edition
 from reports.data.sources.base import SourceRead
 
 # --- where a figure comes from ---------------------------------------------------------------
 
+ED = edition.current()
 XLS = "atlas_culture_deps/excel_files/"
 POPULATION = XLS + "Population.xls"
 COG = "cog_decoupage_administratif/regions.json, departements.json"
-VISITS = "musees_frequentation/ENTREES_ET_CATEGORIES_DE_PUBLIC-2.csv"
-MUSEOFILE = "musees_museofile/museofile.csv"
+VISITS = ED.file("museum_visits")
+MUSEOFILE = ED.file("museofile")
 LIBRARIES = "bibliotheques_deps/Geoloc Biblios.xlsx"
-CNC_2022 = "cinemas_cnc_2022/etablissements-cinematographiques.csv"
+CNC = ED.file("cinemas")
 FESTIVALS = "festivals/festivals-global-festivals-_-pl.csv"
 RP_PROFESSIONS = XLS + "Actifs exerçant une profession culturelle.xls"
 RP_SECTORS = XLS + "Actifs dans les secteurs culturels.xls"
@@ -39,11 +41,11 @@ SOURCE_BY_PREFIX = [
     ("O02", LIBRARIES),
     ("O03", LIBRARIES),
     ("O04D", "cinemas_deps_base/Base Equipements DEPS_last_fix_address cinema.xlsx"),
-    ("O04", CNC_2022),
-    ("O05", CNC_2022),
-    ("O06", CNC_2022),
-    ("O07", CNC_2022),
-    ("O08", CNC_2022),
+    ("O04", CNC),
+    ("O05", CNC),
+    ("O06", CNC),
+    ("O07", CNC),
+    ("O08", CNC),
     ("O09", "archives_deps/Archives.xlsx"),
     ("O10", FESTIVALS),
     ("O11", FESTIVALS),
@@ -52,9 +54,9 @@ SOURCE_BY_PREFIX = [
     ("O14", "sites_patrimoniaux_remarquables/sites_patrimoniaux_remarquables.csv"),
     ("O15", "basilic_counts_by_commune_derived/"
             "nbre_equipement_parcommuneetcodepostal_ET_LatitudeLongitude.csv"),
-    ("F08", CNC_2022),
-    ("F09", CNC_2022),
-    ("F10", CNC_2022),
+    ("F08", CNC),
+    ("F09", CNC),
+    ("F10", CNC),
     ("F11", "cinemas_cnc_series_2003_2023/etablissements_annual_data_202411191450.csv"),
     ("F", VISITS),
     ("D01", XLS + "Dépenses du ministère de la Culture.xls"),
@@ -75,7 +77,7 @@ SOURCE_BY_PREFIX = [
 FACILITY_SOURCES = {
     "musee": MUSEOFILE,
     "bibliotheque": LIBRARIES,
-    "cinema": CNC_2022,
+    "cinema": CNC,
     "cinema_drom": "cinemas_deps_base/Base Equipements DEPS_last_fix_address cinema.xlsx",
     "archives": "archives_deps/Archives.xlsx",
     "festival": FESTIVALS,

@@ -11,7 +11,7 @@ import pandas as pd
 from reports.data.gates.base import (
     AMOUNT_WARN,
     CHANGES,
-    CNC_2022,
+    CNC,
     COG,
     FACILITY_SOURCES,
     FESTIVALS,
@@ -134,7 +134,7 @@ UNIQUE_KEYS: list[Gate] = [
     UniqueKey("facilities", ("id",), "id (Muséofile)", MUSEOFILE, type="musee"),
     UniqueKey("facilities", ("id",), "id (Deps library id)", LIBRARIES, type="bibliotheque",
               allowed=("BIBL_52050_0001",), why_allowed="two libraries, both counted, §3.6"),
-    UniqueKey("facilities", ("id",), "id (CNC establishment)", CNC_2022, type="cinema"),
+    UniqueKey("facilities", ("id",), "id (CNC establishment)", CNC, type="cinema"),
     UniqueKey("facilities", ("id", "name"), "id + name (Deps ids repeat within a commune)",
               FACILITY_SOURCES["cinema_drom"], type="cinema_drom"),
     UniqueKey("facilities", ("id",), "id (Deps archive service)", FACILITY_SOURCES["archives"],
@@ -192,7 +192,7 @@ def non_negative(inp: GateInput) -> Iterable[Result]:
         warnings=warnings,
     )
     yield from _non_negative_columns(
-        inp, "museums", ["entries_2019", "entries_2023"], "museofile", VISITS
+        inp, "museums", ["entries_base", "entries_last"], "museofile", VISITS
     )
     fac = inp.tables["facilities"]
     neg_fac = fac[fac["value"] < 0]

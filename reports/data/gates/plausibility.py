@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from reports.data.gates.base import (
     CHANGES,
+    ED,
     FIRST,
     LIBRARIES,
     MUSEUM_CHANGE,
@@ -97,21 +98,22 @@ def attendance_change(inp: GateInput) -> Iterable[Result]:
     """§3.9 museum evolutions: |change| > 200 % → "n.s." with a note; 0 entries in both years
     → not in a top 10. A change below −100 % is impossible and fails."""
     m = inp.tables["museums"]
-    both = m[m["entries_2019"].notna() & m["entries_2023"].notna()]
-    base = both["entries_2019"]
-    change = 100 * (both["entries_2023"] / base.where(base > 0) - 1)
-    ns = both[(change.abs() > MUSEUM_CHANGE) | ((base == 0) & (both["entries_2023"] > 0))]
-    zero = both[(base == 0) & (both["entries_2023"] == 0)]
+    both = m[m["entries_base"].notna() & m["entries_last"].notna()]
+    base = both["entries_base"]
+    change = 100 * (both["entries_last"] / base.where(base > 0) - 1)
+    ns = both[(change.abs() > MUSEUM_CHANGE) | ((base == 0) & (both["entries_last"] > 0))]
+    zero = both[(base == 0) & (both["entries_last"] == 0)]
     warnings = []
     if len(ns):
         first = ", ".join(f"{r.museofile} {r.name}" for r in ns.head(3).itertuples())
         warnings.append(
-            f"{len(ns)} museums with a 2019→2023 change above {MUSEUM_CHANGE:g} % or from 0 "
+            f"{len(ns)} museums with a {ED.text('{museums_base}→{museums_last}')} change "
+            f"above {MUSEUM_CHANGE:g} % or from 0 "
             f"(e.g. {first}): print « n.s. » with a note (§3.9)"
         )
     yield Result(
         "attendance change",
-        "museums.csv: entries 2019 → 2023 per museum",
+        ED.text("museums.csv: entries {museums_base} → {museums_last} per museum"),
         f"{n(len(both))} museums with both years, {len(ns)} above ±{MUSEUM_CHANGE:g} % or from "
         f"0 (n.s.), {len(zero)} with 0 in both years (not to be listed in a top 10)",
         source=VISITS,
@@ -131,7 +133,10 @@ def attendance_change(inp: GateInput) -> Iterable[Result]:
         )
     yield Result(
         "attendance change",
-        "indicators.csv: F03 (museums 2019→2023), F10 (cinemas 2021→2022)",
+        ED.text(
+            "indicators.csv: F03 (museums {museums_base}→{museums_last}), "
+            "F10 (cinemas {cinemas_previous}→{cinemas})"
+        ),
         f"{len(v)} values, {pct(v['value'].min())} to {pct(v['value'].max())}, "
         f"{len(bad)} below −100 %",
         source=source_of(str(bad["indicator"].iloc[0])) if len(bad) else VISITS,

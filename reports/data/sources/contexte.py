@@ -1,6 +1,7 @@
 """Contexte socio-démographique: C01–C07, C11, C13 (ATLAS_SPEC §2.1).
 
-All shares are Σ population of the communes in a class / POP(T) (Insee 2018 population,
+All shares are Σ population of the communes in a class / POP(T) (Insee population of the edition's
+``population`` year,
 `Population.xls`), summed per département first, then rolled up (never an average of ratios).
 """
 
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from reports import edition
 from reports.data.sources.base import BuildLog, read_excel, to_number
 from reports.data.sources.reference import Reference, dep_of_commune, slugify
 from reports.data.sources.theme import IndicatorMeta, ThemeOutput, meta_factory
@@ -20,6 +22,11 @@ from reports.data.sources.tidy import (
     to_rows,
 )
 
+ED = edition.current()
+POP, POP_976 = ED.year("population"), ED.year("population_mayotte")
+GRID, AAV = ED.year("density_grid"), ED.year("urban_areas")
+FILO, ACV_YEAR = ED.year("living_standard"), ED.year("heart_of_town")
+
 E = "atlas_culture_deps/excel_files/"
 DENSITE = E + "Densité de la population.xls"
 GRILLE = E + "Grille communale de densité.xls"
@@ -27,7 +34,7 @@ AIRES = E + "Aires d'attraction des villes.xls"
 NIVEAU_VIE = E + "Niveau de vie médian.xls"
 ACV = E + "Action coeur de ville.xls"
 
-INSEE = "Insee, recensement de la population 2018 (population totale)"
+INSEE = f"Insee, recensement de la population {POP} (population totale)"
 GRID_CLASSES = {
     "Très dense": "tres_dense",
     "Densité intermédiaire": "intermediaire",
@@ -129,9 +136,9 @@ def population_and_density(log: BuildLog, ref: Reference) -> pd.DataFrame:
     levels = roll_up(area.join(pop), ref)
     rows = pd.concat(
         [
-            to_rows(levels, "C01", 2018, "population"),
-            to_rows(levels, "C02", 2018, "area"),
-            to_rows(ratio(levels, "pop_dens", "area"), "C03", 2018),
+            to_rows(levels, "C01", POP, "population"),
+            to_rows(levels, "C02", POP, "area"),
+            to_rows(ratio(levels, "pop_dens", "area"), "C03", POP),
         ],
         ignore_index=True,
     )
@@ -143,7 +150,7 @@ def population_and_density(log: BuildLog, ref: Reference) -> pd.DataFrame:
         ((rows["level"] == "departement") & (rows["code"] == "976"))
         | ((rows["level"] == "region") & (rows["code"] == "06"))
     )
-    rows.loc[c01_976, "note"] = "Mayotte : recensement 2017"
+    rows.loc[c01_976, "note"] = f"Mayotte : recensement {POP_976}"
     return rows
 
 
@@ -157,10 +164,10 @@ def density_grid(log: BuildLog, ref: Reference) -> pd.DataFrame:
     if unknown:
         log.note(GRILLE, f"classes inconnues ignorées : {', '.join(unknown)}", sheet)
     levels = _class_levels(ref, grid, sheet, list(GRID_CLASSES))
-    rows = _shares(levels, "C04", GRID_CLASSES, 2020)
+    rows = _shares(levels, "C04", GRID_CLASSES, GRID)
     for frame in levels.values():
         frame["rural"] = frame["Peu dense"] + frame["Très peu dense"]
-    rural = to_rows(ratio(levels, "rural", "population", 100.0), "C05", 2020)
+    rural = to_rows(ratio(levels, "rural", "population", 100.0), "C05", GRID)
     return pd.concat([rows, rural], ignore_index=True)
 
 
@@ -182,8 +189,8 @@ def aires(log: BuildLog, ref: Reference) -> tuple[pd.DataFrame, list[str]]:
     df = _join_population(log, ref, df, AIRES, sheet)
     classes = sorted({c for c in df["classe"] if c} | {HORS_AIRE}, key=_aire_order)
     levels = _class_levels(ref, df, "classe", classes)
-    rows = _shares(levels, "C06", {c: aire_slug(c) for c in classes}, 2020)
-    hors = to_rows(ratio(levels, HORS_AIRE, "population", 100.0), "C07", 2020)
+    rows = _shares(levels, "C06", {c: aire_slug(c) for c in classes}, AAV)
+    hors = to_rows(ratio(levels, HORS_AIRE, "population", 100.0), "C07", AAV)
     return pd.concat([rows, hors], ignore_index=True), classes
 
 
@@ -214,9 +221,9 @@ def living_standard(log: BuildLog, ref: Reference) -> pd.DataFrame:
     levels = _class_levels(ref, df, "classe", slugs)
     for frame in levels.values():
         frame["covered"] = frame[slugs].sum(axis=1)
-    rows = _shares(levels, "C11", {s: s for s in slugs}, 2018, den="covered")
+    rows = _shares(levels, "C11", {s: s for s in slugs}, FILO, den="covered")
     rows = default_note(rows, "niveau de vie non publié (secret statistique ou non disponible)")
-    cov = to_rows(ratio(levels, "covered", "population", 100.0), "C11_coverage", 2018)
+    cov = to_rows(ratio(levels, "covered", "population", 100.0), "C11_coverage", FILO)
     return pd.concat([rows, cov], ignore_index=True)
 
 
@@ -231,26 +238,26 @@ def action_coeur_de_ville(log: BuildLog, ref: Reference) -> pd.DataFrame:
         log.unplaced(ACV, list(df.loc[~ok, "commune"]), sheet=sheet)
     log.kept(ACV, int(ok.sum()), sheet=sheet)
     levels = roll_up(sums_by_departement(df[ok], "departement", ["n"], ref), ref)
-    return to_rows(levels, "C13", 2021, "n")
+    return to_rows(levels, "C13", ACV_YEAR, "n")
 
 
 # --- metadata ----------------------------------------------------------------------------
 
 
 def metadata(aire_classes: list[str]) -> list[IndicatorMeta]:
-    grid_src = "Insee, grille communale de densité 2020 ; population Insee 2018"
-    aav_src = "Insee, aires d'attraction des villes 2020 ; population Insee 2018"
-    nv_src = "Insee, Filosofi 2018 (niveau de vie médian communal) ; population Insee 2018"
+    grid_src = f"Insee, grille communale de densité {GRID} ; population Insee {POP}"
+    aav_src = f"Insee, aires d'attraction des villes {AAV} ; population Insee {POP}"
+    nv_src = f"Insee, Filosofi {FILO} (niveau de vie médian communal) ; population Insee {POP}"
     meta = [
         _meta(
             "C01",
             "Population",
             "Population totale des communes du territoire (Insee, "
-            "populations légales 2018 ; Mayotte : recensement 2017).",
+            f"populations légales {POP} ; Mayotte : recensement {POP_976}).",
             "hab.",
             0,
             INSEE,
-            "2018",
+            str(POP),
             additive=True,
         ),
         _meta(
@@ -261,8 +268,8 @@ def metadata(aire_classes: list[str]) -> list[IndicatorMeta]:
             "hors Mayotte.",
             "km²",
             0,
-            "Insee, densité de population 2018",
-            "2018",
+            f"Insee, densité de population {POP}",
+            str(POP),
             additive=True,
         ),
         _meta(
@@ -272,8 +279,8 @@ def metadata(aire_classes: list[str]) -> list[IndicatorMeta]:
             "communes de densité connue rapportée à leur superficie ; hors Mayotte.",
             "hab./km²",
             1,
-            "Insee, densité de population 2018",
-            "2018",
+            f"Insee, densité de population {POP}",
+            str(POP),
         ),
     ]
     for col, slug in GRID_CLASSES.items():
@@ -286,7 +293,7 @@ def metadata(aire_classes: list[str]) -> list[IndicatorMeta]:
                 "%",
                 1,
                 grid_src,
-                "2020",
+                str(GRID),
             )
         )
     meta.append(
@@ -298,7 +305,7 @@ def metadata(aire_classes: list[str]) -> list[IndicatorMeta]:
             "%",
             1,
             grid_src,
-            "2020",
+            str(GRID),
         )
     )
     for label in aire_classes:
@@ -312,7 +319,7 @@ def metadata(aire_classes: list[str]) -> list[IndicatorMeta]:
                 "%",
                 1,
                 aav_src,
-                "2020",
+                str(AAV),
             )
         )
     meta.append(
@@ -324,7 +331,7 @@ def metadata(aire_classes: list[str]) -> list[IndicatorMeta]:
             "%",
             1,
             aav_src,
-            "2020",
+            str(AAV),
         )
     )
     for slug, label, _lo, _hi in LIVING_CLASSES:
@@ -337,7 +344,7 @@ def metadata(aire_classes: list[str]) -> list[IndicatorMeta]:
                 "%",
                 1,
                 nv_src,
-                "2018",
+                str(FILO),
             )
         )
     meta.append(
@@ -349,7 +356,7 @@ def metadata(aire_classes: list[str]) -> list[IndicatorMeta]:
             "%",
             1,
             nv_src,
-            "2018",
+            str(FILO),
         )
     )
     meta.append(
@@ -360,7 +367,7 @@ def metadata(aire_classes: list[str]) -> list[IndicatorMeta]:
             "communes",
             0,
             "Agence nationale de la cohésion des territoires (ANCT)",
-            "2021",
+            str(ACV_YEAR),
             additive=True,
         )
     )

@@ -1,4 +1,5 @@
-"""Dépenses publiques de la culture 2019 (D01–D09), ATLAS_SPEC §2.4, §3.3–3.5, §3.7.
+"""Dépenses publiques de la culture (edition year ``spending``; D01–D09), ATLAS_SPEC §2.4,
+§3.3–3.5, §3.7.
 
 * Amounts are converted to euros on load (× 1 000 for the four collectivity files in k€; the
   ministry file is already in €). ``Dépenses culturelles des départements.xlsx`` is never read.
@@ -7,8 +8,8 @@
 * Ministry (D01, D02): names only → exact join on the COG names, the build fails on any
   unmatched name; régions from the ``Région`` sheet, départements from ``Département``
   (the Région sheet total exceeds Σ Département: not every State euro has a département).
-* EPCI (D09): SIREN → member communes (``epci.json``, COG 2026) → région holding most of the
-  population, then the département holding most of it within that région. EPCI absent from
+* EPCI (D09): SIREN → member communes (``epci.json``, COG of the edition) → région holding most
+  of the population, then the département holding most of it within that région. EPCI absent from
   ``epci.json`` are placed through the festivals file (``Code Insee EPCI`` → communes); the
   rest is ``D09_unplaced`` (France row only).
 """
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from reports import edition
 from reports.data.sources.base import BuildLog, read_csv, read_excel, to_number
 from reports.data.sources.reference import Reference, dep_of_commune, load_json
 from reports.data.sources.theme import IndicatorMeta, ThemeOutput
@@ -36,7 +38,8 @@ from reports.data.sources.tidy import (
 from reports.errors import DataError
 
 THEME = "depenses"
-YEAR = 2019
+ED = edition.current()
+YEAR, EPCI_YEAR, POP = ED.year("spending"), ED.year("epci"), ED.year("population")
 XLS = "atlas_culture_deps/excel_files/"
 MINISTRY = XLS + "Dépenses du ministère de la Culture.xls"
 REGIONS = XLS + "Dépenses culturelles des régions.xls"
@@ -119,8 +122,8 @@ ND_MARKER = (
     "montant de −1 € dans toutes les colonnes du fichier du ministère (marqueur, non une dépense)"
 )
 
-SRC_MIN = "Ministère de la Culture (Deps), dépenses régionalisées 2019"
-SRC_COLL = "Ministère de la Culture (Deps) d'après DGFiP, comptes 2019"
+SRC_MIN = f"Ministère de la Culture (Deps), dépenses régionalisées {YEAR}"
+SRC_COLL = f"Ministère de la Culture (Deps) d'après DGFiP, comptes {YEAR}"
 
 
 @dataclass
@@ -347,7 +350,7 @@ def _majority_place(members: pd.DataFrame, ref: Reference) -> tuple[str, str] | 
 
 
 def epci_membership(log: BuildLog) -> pd.DataFrame:
-    """Members of the COG 2026 EPCI: siren, commune, population (populationTotale)."""
+    """Members of the EPCI (COG of the edition): siren, commune, population (populationTotale)."""
     data = load_json(log, EPCI_JSON)
     rows = [
         (e["code"], m["code"], float(m.get("populationTotale") or 0))
@@ -358,7 +361,7 @@ def epci_membership(log: BuildLog) -> pd.DataFrame:
 
 
 def festival_membership(log: BuildLog, ref: Reference, sirens: list[str]) -> pd.DataFrame:
-    """Fallback membership from the festivals file; weights = Population.xls (2018)."""
+    """Fallback membership from the festivals file; weights = Population.xls."""
     df = read_csv(log, FESTIVALS, ["Code Insee EPCI", "Code Insee commune"], sep=";")
     df = df[df["Code Insee EPCI"].str.strip().isin(sirens)]
     out = pd.DataFrame(
@@ -413,7 +416,8 @@ def epci_rows(log: BuildLog, ref: Reference) -> list[pd.DataFrame]:
         examples = [f"{i} {r['name']} ({r['total'] / KEUR:.3f} k€)" for i, r in unplaced.iterrows()]
         amount = unplaced["total"].sum() / KEUR
         note = (
-            f"{len(unplaced)} EPCI non affectés (absents de epci.json 2026 et du fichier des "
+            f"{len(unplaced)} EPCI non affectés (absents de epci.json {EPCI_YEAR} et du fichier "
+            "des "
             f"festivals) : {amount:.3f} k€"
         )
         log.unplaced(EPCI, examples, sheet=SHEET, note=note)
@@ -494,7 +498,7 @@ def _m(id_: str, label: str, definition: str, unit: str, decimals: int, source: 
 
 LEVEL_LABELS = {
     "D01": ("du ministère de la Culture", SRC_MIN,
-            "Crédits exécutés en 2019 par le ministère de la Culture (programmes 175, 131, 224, "
+            f"Crédits exécutés en {YEAR} par le ministère de la Culture (programmes 175, 131, 224, "
             "186, 180, 334, 313, dépenses de personnel comprises) ; valeur régionale issue de la "
             "feuille Région (supérieure à la somme des départements)."),
     "D03": ("de la région", SRC_COLL,
@@ -508,7 +512,7 @@ LEVEL_LABELS = {
     "D09": ("des intercommunalités", SRC_COLL,
             "Dépenses culturelles des EPCI comptant au moins une commune de plus de 3 500 "
             "habitants, affectés au territoire regroupant la plus grande part de leur population "
-            "(composition des EPCI 2026)."),
+            f"(composition des EPCI {EPCI_YEAR})."),
 }  # fmt: skip
 ADDITIVE = {"D01": False, "D03": False, "D05": True, "D06": True, "D09": True}
 
@@ -530,12 +534,13 @@ def metadata() -> list[IndicatorMeta]:
            "Dépenses d'investissement / dépenses totales.", "%", 1, SRC_MIN),
         _m("D06_coverage", "Part de la population couverte par les communes de plus de 3 500 hab.",
            "Population des communes de plus de 3 500 habitants présentes dans le fichier / "
-           "population totale 2018.", "%", 1, SRC_COLL + " ; Insee, population 2018"),
+           f"population totale {POP}.", "%", 1, SRC_COLL + f" ; Insee, population {POP}"),
         _m("D07", "Part de l'investissement dans les dépenses culturelles des communes",
            "Dépenses d'investissement / dépenses totales des communes de plus de 3 500 hab.",
            "%", 1, SRC_COLL),
         _m("D09_unplaced", "Dépenses des intercommunalités non affectées",
-           "Dépenses des EPCI de 2019 absents de la composition 2026 et non localisables ; "
+           f"Dépenses des EPCI de {YEAR} absents de la composition {EPCI_YEAR} et non "
+           "localisables ; "
            "comptées dans le total France.", "€", 1, SRC_COLL),
     ]  # fmt: skip
     out += [

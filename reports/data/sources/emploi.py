@@ -1,11 +1,12 @@
-"""Emploi (E01, E02; Insee RP 2018) and entreprises (N01, N02; Insee 2018), ATLAS_SPEC §2.5–2.6.
+"""Emploi (E01, E02; Insee RP) and entreprises (N01, N02; Insee), ATLAS_SPEC §2.5–2.6.
 
 Régions come from the ``Région`` sheet, départements from the ``Département`` sheet, France
 (FR / FRM / DROM) = Σ of the ``Région`` sheet rows: finer sheets are never re-aggregated (RP
 estimates are rounded, so Σ départements ≠ région). Enterprises/employees have no Mayotte row
 (n.d.); their ``Commune`` sheet is not used (§3.6).
 
-Zones d'emploi (ZE 2010, 322 zones): codes are prefixed with the *pre-2016* région code, mapped
+Zones d'emploi (edition year ``employment_zones``, 322 zones): codes are prefixed with the
+*pre-reform* région code, mapped
 to the current région with :data:`OLD_TO_NEW_REGION`; ``00xx`` zones are interregional and are
 listed once per current région they touch (:data:`INTERREGIONAL_ZE`).
 """
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from reports import edition
 from reports.data.sources.base import BuildLog, read_excel, to_number
 from reports.data.sources.reference import Reference
 from reports.data.sources.theme import IndicatorMeta, ThemeOutput
@@ -39,6 +41,10 @@ ND_RP = "donnée du recensement non exploitable pour ce territoire"
 #: RP figure that cannot be used (Mayotte: 438 actifs for 256 518 inhabitants, 0.17 %).
 ACTIFS_BAND = (20.0, 60.0)
 
+ED = edition.current()
+CENSUS, ENTERPRISES = ED.year("census"), ED.year("enterprises")
+REFORM = ED.year("region_reform")
+
 
 @dataclass(frozen=True)
 class Source:
@@ -47,7 +53,7 @@ class Source:
     count_col: str
     total_col: str
     total_suffix: str  # E01_actifs / N01_total
-    year: int = 2018
+    year: int = CENSUS
 
 
 SOURCES = [
@@ -64,7 +70,7 @@ SOURCES = [
            "Nombre total de salariés actifs des secteur marchands", "total"),
 ]  # fmt: skip
 
-# Pre-2016 région code → current région code (ZE 2010 code prefixes).
+# Pre-reform région code → current région code (ZE code prefixes).
 OLD_TO_NEW_REGION = {
     "01": "01", "02": "02", "03": "03", "04": "04", "06": "06",
     "11": "11",  # Île-de-France
@@ -80,8 +86,8 @@ OLD_TO_NEW_REGION = {
     "93": "93", "94": "94",  # PACA, Corse
 }  # fmt: skip
 
-# ``00xx`` interregional ZE 2010 → current régions touched. Derived from the zone's main town
-# and its neighbouring pre-2016 régions (the ZE composition is not staged): a zone is
+# ``00xx`` interregional ZE → current régions touched. Derived from the zone's main town
+# and its neighbouring pre-reform régions (the ZE composition is not staged): a zone is
 # interregional only if it crosses an old border, which fixes the second région except for
 # Nogent-le-Rotrou (Orne and/or Sarthe) and Brive (Lot and/or Dordogne), listed with their
 # main région only. [non vérifié sur la composition communale des ZE]
@@ -244,7 +250,7 @@ def _assign_regions(log: BuildLog, ze: pd.DataFrame) -> pd.DataFrame:
             raise DataError(
                 f"zone d'emploi {code}: unknown région prefix {prefix!r}",
                 where=f"{SOURCES[0].rel} [sheet {ZE_SHEET}]",
-                hint="add the pre-2016 région code to OLD_TO_NEW_REGION",
+                hint=f"add the pre-{REFORM} région code to OLD_TO_NEW_REGION",
             )
         for reg in regions:
             rows.append({"code": code, "region": reg, "interregional": prefix == "00", **r})
@@ -262,7 +268,7 @@ def _assign_regions(log: BuildLog, ze: pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------- meta
 def _m(id_: str, label: str, definition: str, unit: str, decimals: int, source: str,
        additive: bool = False) -> IndicatorMeta:  # fmt: skip
-    return IndicatorMeta(id_, THEME, label, definition, unit, decimals, source, "2018",
+    return IndicatorMeta(id_, THEME, label, definition, unit, decimals, source, str(CENSUS),
                          additive=additive)  # fmt: skip
 
 
@@ -273,7 +279,8 @@ ROUNDING = (
 
 
 def metadata() -> list[IndicatorMeta]:
-    rp, ent = "Insee, recensement de la population 2018 (exploitation Deps)", "Insee, 2018"
+    rp = f"Insee, recensement de la population {CENSUS} (exploitation Deps)"
+    ent = f"Insee, {ENTERPRISES}"
     return [
         _m("E01", "Actifs exerçant une profession culturelle",
            "Actifs dont la profession (PCS) est culturelle : arts visuels et métiers d'art, "

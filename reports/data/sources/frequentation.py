@@ -1,18 +1,21 @@
 """Fréquentation: museum visits (F01–F07) and cinema (F08–F11), ATLAS_SPEC §2.3 and §3.6.
 
-Museums: only the preferred file ``ENTREES_ET_CATEGORIES_DE_PUBLIC-2.csv`` (2014–2023), no
+Museums: only the preferred file (edition ``files: museum_visits``; the edition's years
+``museums_first``–``museums_last``; rows of later years left out), no
 splicing with the older exports; Saint-Pierre-et-Miquelon excluded; département from
 ``dep(codeInseeCommune)``; exact duplicate rows dropped, then one row per (site, year) kept
 (the first in file order) and logged; an empty ``total`` is n.d. (left out of sums), never 0.
 
-Cinema: CNC 2022 establishments (F08–F10) and the CNC 2003–2023 compilation (F11), both
-metropolitan only → DROM and France entière (FR) are n.d.
+Cinema: CNC establishments of the edition's ``cinemas`` year (F08–F10) and the CNC series of
+active establishments ``screens_first``–``screens_last`` (F11), both metropolitan only →
+DROM and France entière (FR) are n.d.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
+from reports import edition
 from reports.data.sources.aliases import departement_code, departement_lookup
 from reports.data.sources.base import BuildLog, read_csv, to_number
 from reports.data.sources.reference import Reference, dep_of_commune
@@ -30,21 +33,27 @@ from reports.data.sources.tidy import (
 )
 
 THEME = "frequentation"
-VISITS = "musees_frequentation/ENTREES_ET_CATEGORIES_DE_PUBLIC-2.csv"
-MUSEOFILE = "musees_museofile/museofile.csv"
-CNC_2022 = "cinemas_cnc_2022/etablissements-cinematographiques.csv"
-CNC_SERIES = "cinemas_cnc_series_2003_2023/etablissements_annual_data_202411191450.csv"
+ED = edition.current()
+VISITS = ED.file("museum_visits")
+MUSEOFILE = ED.file("museofile")
+CNC = ED.file("cinemas")
+CNC_SERIES = ED.file("screens_series")
 
-MUSEUM_YEARS = list(range(2014, 2024))
-SCREEN_YEARS = list(range(2003, 2024))
+MUSEUM_YEARS = ED.span("museums_first", "museums_last")
+SCREEN_YEARS = ED.span("screens_first", "screens_last")
+BASE, LAST = ED.year("museums_base"), ED.year("museums_last")  # F03: BASE → LAST
+CIN, CIN_PREV = ED.year("cinemas"), ED.year("cinemas_previous")
+POP = ED.year("population")
 SPM = "Saint-Pierre-et-Miquelon"
 METRO_NOTE = "source limitée à la France métropolitaine"
 NO_MUSEUM_NOTE = "aucun musée de France n'a déclaré de fréquentation"
 NO_BASE_NOTE = "pas de valeur de référence (aucune entrée l'année de base)"
 
 SRC_MUSEES = "Ministère de la Culture, Fréquentation des musées de France"
-SRC_CNC = "CNC, Établissements cinématographiques 2022"
-SRC_CNC_SERIES = "CNC, établissements actifs 2003–2023 (compilation Data For Good)"
+SRC_CNC = f"CNC, Établissements cinématographiques {CIN}"
+SRC_CNC_SERIES = ED.text(
+    "CNC, établissements actifs {screens_first}–{screens_last} (compilation Data For Good)"
+)
 
 
 # --------------------------------------------------------------------------- museums: input
@@ -63,6 +72,10 @@ def load_visits(log: BuildLog, ref: Reference) -> pd.DataFrame:
         log.unplaced(VISITS, [f"{r.IDPatrimostat} ({r.commune})" for r in bad.itertuples()])
     df = _dedup_visits(log, df[known])
     df["year"] = to_number(df["annee"], where=VISITS, column="annee").astype(int)
+    later = df["year"] > LAST
+    if later.any():  # an earlier edition rebuilt from a newer file
+        log.note(VISITS, f"{int(later.sum())} lignes postérieures à {LAST} hors de l'édition")
+        df = df[~later].copy()
     for col in ("total", "gratuit", "payant"):
         df[col] = to_number(df[col], where=VISITS, column=col)
     empty = df[df["total"].isna()]
@@ -113,17 +126,17 @@ def museum_rows(df: pd.DataFrame, ref: Reference) -> pd.DataFrame:
     for y, lv in by_year.items():
         parts.append(to_rows(lv, "F01", y, "total"))
         parts.append(to_rows(lv, "F06", y, "sites"))
-        base = by_year[2019]
+        base = by_year[BASE]
         index = {k: 100 * lv[k]["total"] / base[k]["total"].where(base[k]["total"] > 0) for k in lv}
         parts.append(to_rows(index, "F04", y))
-    for y in (2019, 2023):
+    for y in (BASE, LAST):
         per_inh = {k: by_year[y][k]["total"] / pop[k]["population"] for k in pop}
         parts.append(to_rows(per_inh, "F02", y))
-    a, b = by_year[2019], by_year[2023]
+    a, b = by_year[BASE], by_year[LAST]
     change = {k: 100 * (b[k]["total"] / a[k]["total"].where(a[k]["total"] > 0) - 1) for k in a}
-    parts.append(to_rows(change, "F03", 2023))
-    parts.append(to_rows(ratio(b, "free_num", "free_den", 100.0), "F05", 2023))
-    parts.append(to_rows(ratio(b, "total", "sites"), "F07", 2023))
+    parts.append(to_rows(change, "F03", LAST))
+    parts.append(to_rows(ratio(b, "free_num", "free_den", 100.0), "F05", LAST))
+    parts.append(to_rows(ratio(b, "total", "sites"), "F07", LAST))
     rows = pd.concat(parts, ignore_index=True)
     rows = _note_missing_year(rows, "F04", "F01")
     rows = fill_notes(rows, NO_BASE_NOTE, ["F03", "F04"])
@@ -143,7 +156,7 @@ def _note_missing_year(rows: pd.DataFrame, indicator: str, source: str) -> pd.Da
 
 # --------------------------------------------------------------------------- museums table
 def museums_table(log: BuildLog, df: pd.DataFrame, ref: Reference) -> pd.DataFrame:
-    """One row per (IDMuseofile, région) with visits in 2019 or 2023 (T04, M08).
+    """One row per (IDMuseofile, région) with visits in the base or the last year (T04, M08).
 
     A museum with sites in several régions (e.g. the musée national de la Marine: Paris,
     Brest, Toulon…) gets one row per région, summing only that région's sites, so a regional
@@ -156,15 +169,15 @@ def museums_table(log: BuildLog, df: pd.DataFrame, ref: Reference) -> pd.DataFra
     d["IDMuseofile"] = d["IDMuseofile"].str.strip()
     d["region"] = d["departement"].map(ref.dep_to_reg)
     entries = (
-        d[d["year"].isin([2019, 2023])]
+        d[d["year"].isin([BASE, LAST])]
         .pivot_table(index=["IDMuseofile", "region"], columns="year", values="total", aggfunc="sum")
-        .reindex(columns=[2019, 2023])
+        .reindex(columns=[BASE, LAST])
     )
     entries = entries.dropna(how="all")
     main = _main_site(d)
     out = pd.DataFrame(index=entries.index)
-    out["entries_2019"] = entries[2019]
-    out["entries_2023"] = entries[2023]
+    out["entries_base"] = entries[BASE]
+    out["entries_last"] = entries[LAST]
     out = out.join(main)
     out = out.reset_index().join(_museofile(log, ref), on="IDMuseofile", how="left")
     out["name"] = out["mf_name"].where(out["mf_name"].fillna("") != "", out["site_name"])
@@ -182,7 +195,7 @@ def museums_table(log: BuildLog, df: pd.DataFrame, ref: Reference) -> pd.DataFra
         )
     out = out.rename(columns={"IDMuseofile": "museofile"})
     cols = ["museofile", "name", "ville", "commune", "departement", "region"]
-    cols += ["entries_2019", "entries_2023", "lon", "lat"]
+    cols += ["entries_base", "entries_last", "lon", "lat"]
     return out[cols].sort_values(["museofile", "region"]).reset_index(drop=True)
 
 
@@ -228,33 +241,35 @@ def _museofile(log: BuildLog, ref: Reference) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- cinema
-def load_cnc_2022(log: BuildLog, ref: Reference) -> pd.DataFrame:
-    cols = ["code INSEE", "écrans", "entrées 2022", "entrées 2021"]
-    df = read_csv(log, CNC_2022, cols, sep=";")
+def load_cnc(log: BuildLog, ref: Reference) -> pd.DataFrame:
+    now, before = f"entrées {CIN}", f"entrées {CIN_PREV}"
+    cols = ["code INSEE", "écrans", now, before]
+    df = read_csv(log, CNC, cols, sep=";")
     df["departement"] = df["code INSEE"].str.strip().str.zfill(5).map(dep_of_commune)
     known = df["departement"].isin(ref.departement_codes)
     if not known.all():
-        log.unplaced(CNC_2022, list(df.loc[~known, "code INSEE"]))
+        log.unplaced(CNC, list(df.loc[~known, "code INSEE"]))
     df = df[known].copy()
-    for col in ("entrées 2022", "entrées 2021"):
-        df[col] = to_number(df[col], where=CNC_2022, column=col)
-    both = df["entrées 2022"].notna() & df["entrées 2021"].notna()
-    log.note(CNC_2022, f"F10 : {int((~both).sum())} établissements sans entrées 2021 exclus")
-    df["e22_both"] = df["entrées 2022"].where(both)
-    df["e21_both"] = df["entrées 2021"].where(both)
-    log.kept(CNC_2022, len(df))
+    for col in (now, before):
+        df[col] = to_number(df[col], where=CNC, column=col)
+    both = df[now].notna() & df[before].notna()
+    log.note(CNC, f"F10 : {int((~both).sum())} établissements sans entrées {CIN_PREV} exclus")
+    df["entries"] = df[now]
+    df["now_both"] = df[now].where(both)
+    df["before_both"] = df[before].where(both)
+    log.kept(CNC, len(df))
     return df
 
 
 def cinema_rows(log: BuildLog, ref: Reference) -> pd.DataFrame:
-    df = load_cnc_2022(log, ref)
-    dep = sums_by_departement(df, "departement", ["entrées 2022", "e22_both", "e21_both"], ref)
+    df = load_cnc(log, ref)
+    dep = sums_by_departement(df, "departement", ["entries", "now_both", "before_both"], ref)
     lv = roll_up(dep, ref)
     pop = population_levels(ref)
     parts = [
-        to_rows(lv, "F08", 2022, "entrées 2022"),
-        to_rows({k: lv[k]["entrées 2022"] / pop[k]["population"] for k in lv}, "F09", 2022),
-        to_rows(ratio(lv, "e22_both", "e21_both", 100.0), "F10", 2022),
+        to_rows(lv, "F08", CIN, "entries"),
+        to_rows({k: lv[k]["entries"] / pop[k]["population"] for k in lv}, "F09", CIN),
+        to_rows(ratio(lv, "now_both", "before_both", 100.0), "F10", CIN),
     ]
     rows = pd.concat(parts, ignore_index=True)
     rows["value"] = rows["value"].where(rows["indicator"] != "F10", rows["value"] - 100.0)
@@ -303,40 +318,42 @@ _meta = meta_factory(THEME)
 
 def metadata() -> list[IndicatorMeta]:
     m, c, s = SRC_MUSEES, SRC_CNC, SRC_CNC_SERIES
+    t = ED.text
+    museums, screens = t("{museums_first}–{museums_last}"), t("{screens_first}–{screens_last}")
     return [
         _meta("F01", "Entrées dans les musées de France",
               "Total des entrées déclarées par les musées de France pour l'année (hors "
-              "Saint-Pierre-et-Miquelon).", "entrées", 0, m, "2014–2023", additive=True),
+              "Saint-Pierre-et-Miquelon).", "entrées", 0, m, museums, additive=True),
         _meta("F02", "Entrées dans les musées par habitant",
-              "Entrées dans les musées de France rapportées à la population 2018.",
-              "entrées/hab.", 2, m + " ; Insee, population 2018", "2019, 2023"),
-        _meta("F03", "Évolution des entrées dans les musées 2019–2023",
-              "Variation des entrées entre 2019 (avant la crise sanitaire) et 2023.",
-              "%", 1, m, "2019–2023"),
-        _meta("F04", "Indice de fréquentation des musées (base 100 en 2019)",
-              "Entrées de l'année rapportées aux entrées de 2019, × 100.",
-              "indice", 1, m, "2014–2023"),
+              f"Entrées dans les musées de France rapportées à la population {POP}.",
+              "entrées/hab.", 2, f"{m} ; Insee, population {POP}", f"{BASE}, {LAST}"),
+        _meta("F03", f"Évolution des entrées dans les musées {BASE}–{LAST}",
+              f"Variation des entrées entre {BASE} (avant la crise sanitaire) et {LAST}.",
+              "%", 1, m, f"{BASE}–{LAST}"),
+        _meta("F04", f"Indice de fréquentation des musées (base 100 en {BASE})",
+              f"Entrées de l'année rapportées aux entrées de {BASE}, × 100.",
+              "indice", 1, m, museums),
         _meta("F05", "Part des entrées gratuites dans les musées",
               "Entrées gratuites / entrées totales, sur les musées renseignant les deux.",
-              "%", 1, m, "2023"),
+              "%", 1, m, str(LAST)),
         _meta("F06", "Musées déclarant une fréquentation",
               "Nombre de sites de musées de France déclarant des entrées (> 0) dans l'année.",
-              "musées", 0, m, "2014–2023", additive=True),
+              "musées", 0, m, museums, additive=True),
         _meta("F07", "Entrées moyennes par musée",
               "Entrées dans les musées / nombre de musées déclarant une fréquentation.",
-              "entrées", 0, m, "2023"),
+              "entrées", 0, m, str(LAST)),
         _meta("F08", "Entrées en salles de cinéma",
-              "Entrées (billets vendus) en 2022 dans les établissements cinématographiques.",
-              "entrées", 0, c, "2022", scope="metro", additive=True),
+              f"Entrées (billets vendus) en {CIN} dans les établissements cinématographiques.",
+              "entrées", 0, c, str(CIN), scope="metro", additive=True),
         _meta("F09", "Entrées au cinéma par habitant",
-              "Entrées 2022 rapportées à la population 2018.",
-              "entrées/hab.", 2, c + " ; Insee, population 2018", "2022", scope="metro"),
-        _meta("F10", "Évolution des entrées au cinéma 2021–2022",
-              "Variation des entrées entre 2021 et 2022, sur les établissements renseignés "
-              "les deux années.", "%", 1, c, "2021–2022", scope="metro"),
+              f"Entrées {CIN} rapportées à la population {POP}.",
+              "entrées/hab.", 2, f"{c} ; Insee, population {POP}", str(CIN), scope="metro"),
+        _meta("F10", f"Évolution des entrées au cinéma {CIN_PREV}–{CIN}",
+              f"Variation des entrées entre {CIN_PREV} et {CIN}, sur les établissements "
+              "renseignés les deux années.", "%", 1, c, f"{CIN_PREV}–{CIN}", scope="metro"),
         _meta("F11", "Écrans de cinéma",
               "Nombre d'écrans des établissements cinématographiques actifs dans l'année.",
-              "écrans", 0, s, "2003–2023", scope="metro", additive=True),
+              "écrans", 0, s, screens, scope="metro", additive=True),
     ]  # fmt: skip
 
 

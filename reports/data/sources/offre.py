@@ -4,7 +4,7 @@ One reader per source family, each returning a :class:`Part` (tidy rows, facilit
 metadata); the shared placing and counting rules live in :mod:`offre_common`:
 
 * ``offre_museums_libraries`` — O01 Muséofile, O02–O03 municipal libraries;
-* ``offre_cinemas`` — O04–O08 CNC 2022 (métropole), O04D base Deps (DROM);
+* ``offre_cinemas`` — O04–O08 CNC (métropole), O04D base Deps (DROM);
 * ``offre_archives`` — O09 archive services;
 * ``offre_festivals`` — O10–O12 festivals;
 * ``offre_heritage`` — O13 jardins remarquables, O14 SPR, O15 Basilic-derived counts.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from reports import edition
 from reports.data.sources.base import BuildLog, parse_latlon, read_excel, zero_pad_code
 from reports.data.sources.offre_common import (
     ARCHIVES,
@@ -17,6 +18,9 @@ from reports.data.sources.offre_common import (
 from reports.data.sources.reference import Reference, dep_of_commune
 from reports.data.sources.theme import meta_factory
 from reports.data.sources.tidy import to_rows
+
+ED = edition.current()
+ARCHIVES_YEAR = ED.year("archives")
 
 ARCHIVE_TYPES = {
     "Archives communales": "communales",
@@ -79,8 +83,8 @@ def archives(log: BuildLog, ref: Reference) -> Part:
         )
     df = place(log, ARCHIVES, df, ref, lambda r: r["id"], sheet=sheet)
     levels = count_levels(df, ref, ["n", *ARCHIVE_TYPES.values()])
-    rows = [counts_and_p100k(levels, "O09", "n", 2021)]
-    rows += [to_rows(levels, f"O09.{slug}", 2021, slug) for slug in ARCHIVE_TYPES.values()]
+    rows = [counts_and_p100k(levels, "O09", "n", ARCHIVES_YEAR)]
+    rows += [to_rows(levels, f"O09.{slug}", ARCHIVES_YEAR, slug) for slug in ARCHIVE_TYPES.values()]
     src = "Ministère de la Culture, Service interministériel des Archives de France (base Deps)"
     meta = [
         _meta(
@@ -90,7 +94,7 @@ def archives(log: BuildLog, ref: Reference) -> Part:
             "services",
             0,
             src,
-            "2021",
+            str(ARCHIVES_YEAR),
             additive=True,
         ),
     ]
@@ -103,9 +107,9 @@ def archives(log: BuildLog, ref: Reference) -> Part:
                 "services",
                 0,
                 src,
-                "2021",
+                str(ARCHIVES_YEAR),
                 additive=True,
             )
         )
-    meta.append(p100k_meta("O09", "Services d'archives", src, "2021"))
+    meta.append(p100k_meta("O09", "Services d'archives", src, str(ARCHIVES_YEAR)))
     return Part(rows, facilities(log, ARCHIVES, df, "archives", sheet), meta)

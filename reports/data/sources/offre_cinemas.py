@@ -1,10 +1,12 @@
-"""Cinemas: CNC 2022 for the métropole (O04–O08), base Deps for the DROM (O04D)."""
+"""Cinemas: CNC (edition year ``cinemas``) for the métropole (O04–O08), base Deps for the DROM
+(O04D)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
+from reports import edition
 from reports.data.sources.base import (
     BuildLog,
     parse_latlon,
@@ -39,8 +41,11 @@ from reports.data.sources.tidy import (
 
 _meta = meta_factory("offre")
 
+ED = edition.current()
+CIN, CIN_DROM, POP = ED.year("cinemas"), ED.year("cinemas_drom"), ED.year("population")
 
-# --- O04–O08 CNC 2022 (metro), O04D Deps base (DROM) ---------------------------------------
+
+# --- O04–O08 CNC (metro), O04D Deps base (DROM) --------------------------------------------
 
 
 def cinemas_cnc(log: BuildLog, ref: Reference) -> Part:
@@ -51,7 +56,7 @@ def cinemas_cnc(log: BuildLog, ref: Reference) -> Part:
         "DEP",
         "écrans",
         "fauteuils",
-        "entrées 2022",
+        f"entrées {CIN}",
         "AE",
         "multiplexe",
         "latitude",
@@ -72,7 +77,7 @@ def cinemas_cnc(log: BuildLog, ref: Reference) -> Part:
             "lat": num("latitude"),
             "lon": num("longitude"),
             "category": np.where(raw["AE"].str.upper() == "OUI", "AE", ""),
-            "value": num("entrées 2022"),
+            "value": num(f"entrées {CIN}"),
             "n": 1.0,
             "screens": num("écrans"),
             "seats": num("fauteuils"),
@@ -84,11 +89,11 @@ def cinemas_cnc(log: BuildLog, ref: Reference) -> Part:
     levels = count_levels(df, ref, ["n", "screens", "seats", "ae", "multiplex"])
     rows = pd.concat(
         [
-            to_rows(levels, "O04", 2022, "n"),
-            counts_and_p100k(levels, "O05", "screens", 2022),
-            to_rows(ratio(levels, "seats", "population", 1000.0), "O06", 2022),
-            to_rows(ratio(levels, "ae", "n", 100.0), "O07", 2022),
-            to_rows(levels, "O08", 2022, "multiplex"),
+            to_rows(levels, "O04", CIN, "n"),
+            counts_and_p100k(levels, "O05", "screens", CIN),
+            to_rows(ratio(levels, "seats", "population", 1000.0), "O06", CIN),
+            to_rows(ratio(levels, "ae", "n", 100.0), "O07", CIN),
+            to_rows(levels, "O08", CIN, "multiplex"),
         ],
         ignore_index=True,
     )
@@ -101,7 +106,7 @@ def cinemas_cnc(log: BuildLog, ref: Reference) -> Part:
         (
             "O04",
             "Établissements cinématographiques",
-            "Cinémas actifs en 2022 (établissements fixes et itinérants), France métropolitaine.",
+            f"Cinémas actifs en {CIN} (établissements fixes et itinérants), France métropolitaine.",
             "établissements",
             0,
             True,
@@ -109,7 +114,7 @@ def cinemas_cnc(log: BuildLog, ref: Reference) -> Part:
         (
             "O05",
             "Écrans de cinéma",
-            "Nombre d'écrans des établissements actifs en 2022.",
+            f"Nombre d'écrans des établissements actifs en {CIN}.",
             "écrans",
             0,
             True,
@@ -117,7 +122,8 @@ def cinemas_cnc(log: BuildLog, ref: Reference) -> Part:
         (
             "O06",
             "Fauteuils de cinéma pour 1 000 habitants",
-            "Fauteuils des établissements actifs en 2022 pour 1 000 habitants (population 2018).",
+            f"Fauteuils des établissements actifs en {CIN} pour 1 000 habitants "
+            f"(population {POP}).",
             "pour 1 000 hab.",
             1,
             False,
@@ -133,10 +139,10 @@ def cinemas_cnc(log: BuildLog, ref: Reference) -> Part:
         ("O08", "Multiplexes", "Établissements classés multiplexes.", "établissements", 0, True),
     ]
     meta = [
-        _meta(i, lab, d, u, dec, src, "2022", additive=add, scope="metro")
+        _meta(i, lab, d, u, dec, src, str(CIN), additive=add, scope="metro")
         for i, lab, d, u, dec, add in what
     ]
-    meta.insert(2, p100k_meta("O05", "Écrans de cinéma", src, "2022", scope="metro"))
+    meta.insert(2, p100k_meta("O05", "Écrans de cinéma", src, str(CIN), scope="metro"))
     return Part([rows], facilities(log, CNC, df, "cinema"), meta)
 
 
@@ -154,7 +160,8 @@ def cinemas_drom(log: BuildLog, ref: Reference) -> Part:
     drom = raw["Code_Insee"].str.strip().str.startswith("97")
     log.note(
         DEPS_CINEMA,
-        f"{int((~drom).sum())} cinéma(s) de métropole ignorés (CNC 2022 utilisé pour la métropole)",
+        f"{int((~drom).sum())} cinéma(s) de métropole ignorés "
+        f"(CNC {CIN} utilisé pour la métropole)",
         sheet=sheet,
     )
     raw = raw[drom]
@@ -181,35 +188,38 @@ def cinemas_drom(log: BuildLog, ref: Reference) -> Part:
     df = place(log, DEPS_CINEMA, df, ref, lambda r: r["id"], sheet=sheet)
     levels = count_levels(df, ref, ["n", "salles"], with_population=False)
     rows = pd.concat(
-        [to_rows(levels, "O04D", 2019, "n"), to_rows(levels, "O04D_salles", 2019, "salles")],
+        [
+            to_rows(levels, "O04D", CIN_DROM, "n"),
+            to_rows(levels, "O04D_salles", CIN_DROM, "salles"),
+        ],
         ignore_index=True,
     )
     metro = metro_territories(ref)
     metro["france"] = ["FRM", "FR"]
     rows = mark_territories(rows, metro, "so", NOTE_DROM_ONLY)
-    src = "Ministère de la Culture, Deps, base des équipements (données CNC ≈2019)"
+    src = f"Ministère de la Culture, Deps, base des équipements (données CNC ≈{CIN_DROM})"
     meta = [
         _meta(
             "O04D",
             "Cinémas (base Deps, DROM)",
             "Cinémas des départements et régions "
-            "d'outre-mer d'après la base des équipements Deps (millésime ≈2019), à défaut "
-            "de données CNC 2022 pour l'outre-mer.",
+            f"d'outre-mer d'après la base des équipements Deps (millésime ≈{CIN_DROM}), à défaut "
+            f"de données CNC {CIN} pour l'outre-mer.",
             "établissements",
             0,
             src,
-            "≈2019",
+            f"≈{CIN_DROM}",
             additive=True,
             scope="drom",
         ),
         _meta(
             "O04D_salles",
             "Salles de cinéma (base Deps, DROM)",
-            "Nombre de salles des cinémas des DROM (base des équipements Deps, ≈2019).",
+            f"Nombre de salles des cinémas des DROM (base des équipements Deps, ≈{CIN_DROM}).",
             "salles",
             0,
             src,
-            "≈2019",
+            f"≈{CIN_DROM}",
             additive=True,
             scope="drom",
         ),

@@ -2,7 +2,7 @@
 
 Every source is reduced to one row per facility with a ``departement`` code (or only a
 ``region`` code when the département is unknown), counted per département, rolled up, and
-divided by POP(T) (Insee 2018) for the per-100 000 ratios. Rows that cannot be placed are
+divided by POP(T) (Insee) for the per-100 000 ratios. Rows that cannot be placed are
 logged with :meth:`BuildLog.unplaced`, never dropped silently.
 """
 
@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from reports import edition
 from reports.data.sources.base import BuildLog
 from reports.data.sources.reference import Reference
 from reports.data.sources.theme import IndicatorMeta, meta_factory
@@ -26,9 +27,10 @@ from reports.data.sources.tidy import (
     to_rows,
 )
 
-MUSEOFILE = "musees_museofile/museofile.csv"
+ED = edition.current()
+MUSEOFILE = ED.file("museofile")
 BIBLIOS = "bibliotheques_deps/Geoloc Biblios.xlsx"
-CNC = "cinemas_cnc_2022/etablissements-cinematographiques.csv"
+CNC = ED.file("cinemas")
 DEPS_CINEMA = "cinemas_deps_base/Base Equipements DEPS_last_fix_address cinema.xlsx"
 ARCHIVES = "archives_deps/Archives.xlsx"
 FESTIVALS = "festivals/festivals-global-festivals-_-pl.csv"
@@ -78,7 +80,8 @@ def p100k_meta(id: str, what: str, source: str, vintage: str, scope: str = "all"
     return _meta(
         f"{id}_p100k",
         f"{what} pour 100 000 habitants",
-        f"{what} rapportés à la population 2018 (Insee), pour 100 000 habitants.",
+        f"{what} rapportés à la population {ED.year('population')} (Insee), "
+        "pour 100 000 habitants.",
         "pour 100 000 hab.",
         1,
         source,

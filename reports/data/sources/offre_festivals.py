@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from reports import edition
 from reports.data.sources.aliases import (
     departement_code,
     departement_lookup,
@@ -24,6 +25,10 @@ from reports.data.sources.offre_common import (
 from reports.data.sources.reference import Reference, dep_of_commune, slugify
 from reports.data.sources.theme import meta_factory
 from reports.data.sources.tidy import default_note, ratio, to_rows
+
+ED = edition.current()
+FESTIVALS_YEAR = ED.year("festivals")
+FESTIVALS_FALLBACK = ED.year("festivals_fallback")
 
 SEASONS = {
     "avant-saison": "avant_saison",
@@ -112,26 +117,33 @@ def festivals(log: BuildLog, ref: Reference) -> Part:
         df[f"s_{slug}"] = (df["season"] == slug).astype(float)
     value_cols = ["n", *(f"d_{s}" for s in slugs.values()), *(f"s_{s}" for s in SEASON_LABELS)]
     levels = count_levels(df, ref, value_cols)
-    rows = [counts_and_p100k(levels, "O10", "n", 2019)]
-    rows += [to_rows(ratio(levels, f"d_{s}", "n", 100.0), f"O11.{s}", 2019) for s in slugs.values()]
-    rows.append(to_rows(ratio(levels, "s_saison", "n", 100.0), "O12", 2019))
-    rows += [to_rows(ratio(levels, f"s_{s}", "n", 100.0), f"O12.{s}", 2019) for s in SEASON_LABELS]
+    rows = [counts_and_p100k(levels, "O10", "n", FESTIVALS_YEAR)]
+    rows += [
+        to_rows(ratio(levels, f"d_{s}", "n", 100.0), f"O11.{s}", FESTIVALS_YEAR)
+        for s in slugs.values()
+    ]
+    rows.append(to_rows(ratio(levels, "s_saison", "n", 100.0), "O12", FESTIVALS_YEAR))
+    rows += [
+        to_rows(ratio(levels, f"s_{s}", "n", 100.0), f"O12.{s}", FESTIVALS_YEAR)
+        for s in SEASON_LABELS
+    ]
     rows = [default_note(r, NOTE_NO_FACILITY) for r in rows]
     src = "Ministère de la Culture, Deps-doc / France Festivals / Cepel, cartographie nationale"
     meta = [
         _meta(
             "O10",
             "Festivals",
-            "Festivals ayant eu une édition en 2019 (ou 2018 s'ils sont "
+            f"Festivals ayant eu une édition en {FESTIVALS_YEAR} (ou {FESTIVALS_FALLBACK} "
+            "s'ils sont "
             "biennaux), dans les 18 régions. Quelques festivals sans département connu sont "
             "comptés à la région seulement.",
             "festivals",
             0,
             src,
-            "2019",
+            str(FESTIVALS_YEAR),
             additive=True,
         ),
-        p100k_meta("O10", "Festivals", src, "2019"),
+        p100k_meta("O10", "Festivals", src, str(FESTIVALS_YEAR)),
     ]
     for d, s in slugs.items():
         meta.append(
@@ -142,7 +154,7 @@ def festivals(log: BuildLog, ref: Reference) -> Part:
                 "%",
                 1,
                 src,
-                "2019",
+                str(FESTIVALS_YEAR),
             )
         )
     meta.append(
@@ -153,7 +165,7 @@ def festivals(log: BuildLog, ref: Reference) -> Part:
             "%",
             1,
             src,
-            "2019",
+            str(FESTIVALS_YEAR),
         )
     )
     for s, label in SEASON_LABELS.items():
@@ -165,7 +177,7 @@ def festivals(log: BuildLog, ref: Reference) -> Part:
                 "%",
                 1,
                 src,
-                "2019",
+                str(FESTIVALS_YEAR),
             )
         )
     return Part(rows, facilities(log, FESTIVALS, df, "festival"), meta)

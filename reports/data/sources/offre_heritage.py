@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from reports import edition
 from reports.data.sources.base import BuildLog, read_csv, to_number, zero_pad_code
 from reports.data.sources.offre_common import (
     BASILIC,
@@ -19,6 +20,10 @@ from reports.data.sources.offre_common import (
 from reports.data.sources.reference import Reference, dep_of_commune, slugify
 from reports.data.sources.theme import meta_factory
 from reports.data.sources.tidy import to_rows
+
+ED = edition.current()
+GARDENS, SPR_YEAR = ED.year("gardens"), ED.year("heritage_sites")
+BASILIC_YEAR = ED.year("basilic")
 
 _meta = meta_factory("offre")
 
@@ -67,17 +72,19 @@ def jardins(log: BuildLog, ref: Reference) -> Part:
         _meta(
             "O13",
             "Jardins remarquables",
-            "Jardins labellisés « Jardin remarquable » (liste à avril 2023).",
+            f"Jardins labellisés « Jardin remarquable » (liste à avril {GARDENS}).",
             "jardins",
             0,
             src,
-            "2023",
+            str(GARDENS),
             additive=True,
         ),
-        p100k_meta("O13", "Jardins remarquables", src, "2023"),
+        p100k_meta("O13", "Jardins remarquables", src, str(GARDENS)),
     ]
     return Part(
-        [counts_and_p100k(levels, "O13", "n", 2023)], facilities(log, JARDINS, df, "jardin"), meta
+        [counts_and_p100k(levels, "O13", "n", GARDENS)],
+        facilities(log, JARDINS, df, "jardin"),
+        meta,
     )
 
 
@@ -128,12 +135,12 @@ def spr(log: BuildLog, ref: Reference) -> Part:
             "sites",
             0,
             src,
-            "2023",
+            str(SPR_YEAR),
             additive=True,
         ),
-        p100k_meta("O14", "Sites patrimoniaux remarquables", src, "2023"),
+        p100k_meta("O14", "Sites patrimoniaux remarquables", src, str(SPR_YEAR)),
     ]
-    rows = counts_and_p100k(levels, "O14", "n", 2023)
+    rows = counts_and_p100k(levels, "O14", "n", SPR_YEAR)
     if len(dup):  # ATLAS_SPEC §3.6 / V10: Σ régions 993, 992 distinct; said on the France row
         numbers = raw["numéro du SPR"].str.strip()
         distinct = numbers[numbers != ""].nunique() + int((numbers == "").sum())
@@ -166,8 +173,11 @@ def basilic(log: BuildLog, ref: Reference) -> Part:
     for t, s in slugs.items():
         df[s] = df["count"].where(df["type"] == t, 0.0)
     levels = count_levels(df, ref, list(slugs.values()), with_population=False)
-    rows = [to_rows(levels, f"O15.{s}", 2024, s) for s in slugs.values()]
-    src = "Base Basilic (Ministère de la Culture), agrégat par commune Data For Good, fin 2024"
+    rows = [to_rows(levels, f"O15.{s}", BASILIC_YEAR, s) for s in slugs.values()]
+    src = (
+        "Base Basilic (Ministère de la Culture), agrégat par commune Data For Good, "
+        f"fin {BASILIC_YEAR}"
+    )
     meta = [
         _meta(
             f"O15.{s}",
@@ -178,7 +188,7 @@ def basilic(log: BuildLog, ref: Reference) -> Part:
             "lieux",
             0,
             src,
-            "2024",
+            str(BASILIC_YEAR),
             additive=True,
         )
         for t, s in slugs.items()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from reports import edition
 from reports.data.sources.aliases import departement_code, departement_lookup
 from reports.data.sources.base import (
     BuildLog,
@@ -26,6 +27,9 @@ from reports.data.sources.offre_common import (
 from reports.data.sources.reference import Reference
 from reports.data.sources.theme import meta_factory
 from reports.data.sources.tidy import ratio, to_rows
+
+ED = edition.current()
+MUSEUMS_LIST, LIBRARIES = ED.year("museums_list"), ED.year("libraries")
 
 _meta = meta_factory("offre")
 
@@ -61,13 +65,17 @@ def museums(log: BuildLog, ref: Reference) -> Part:
             "musées",
             0,
             "Ministère de la Culture, Muséofile",
-            "2025",
+            str(MUSEUMS_LIST),
             additive=True,
         ),
-        p100k_meta("O01", "Musées de France", "Ministère de la Culture, Muséofile", "2025"),
+        p100k_meta(
+            "O01", "Musées de France", "Ministère de la Culture, Muséofile", str(MUSEUMS_LIST)
+        ),
     ]
     return Part(
-        [counts_and_p100k(levels, "O01", "n", 2025)], facilities(log, MUSEOFILE, df, "musee"), meta
+        [counts_and_p100k(levels, "O01", "n", MUSEUMS_LIST)],
+        facilities(log, MUSEOFILE, df, "musee"),
+        meta,
     )
 
 
@@ -84,7 +92,7 @@ def surface_rows(levels: dict[str, pd.DataFrame]) -> pd.DataFrame:
     known = {lvl: f["surface"].where(f["with_surface"] > 0) for lvl, f in levels.items()}
     o03 = {lvl: known[lvl] / f["population"].where(f["population"] != 0) * 100.0
            for lvl, f in levels.items()}  # fmt: skip
-    rows = to_rows(o03, "O03", 2020)
+    rows = to_rows(o03, "O03", LIBRARIES)
     rows.loc[rows["status"] == "nd", "note"] = ND_SURFACE
     return rows
 
@@ -143,9 +151,9 @@ def libraries(log: BuildLog, ref: Reference) -> Part:
     df = place(log, BIBLIOS, df, ref, lambda r: r["id"], sheet=sheet)
     levels = count_levels(df, ref, ["n", "surface", "with_surface"])
     rows = [
-        counts_and_p100k(levels, "O02", "n", 2020),
+        counts_and_p100k(levels, "O02", "n", LIBRARIES),
         surface_rows(levels),
-        to_rows(ratio(levels, "with_surface", "n", 100.0), "O03_coverage", 2020),
+        to_rows(ratio(levels, "with_surface", "n", 100.0), "O03_coverage", LIBRARIES),
     ]
     src = "Ministère de la Culture, Service du livre et de la lecture (base Deps)"
     meta = [
@@ -156,10 +164,10 @@ def libraries(log: BuildLog, ref: Reference) -> Part:
             "bibliothèques",
             0,
             src,
-            "≈2020",
+            f"≈{LIBRARIES}",
             additive=True,
         ),
-        p100k_meta("O02", "Bibliothèques municipales", src, "≈2020"),
+        p100k_meta("O02", "Bibliothèques municipales", src, f"≈{LIBRARIES}"),
         _meta(
             "O03",
             "Surface de lecture publique",
@@ -169,7 +177,7 @@ def libraries(log: BuildLog, ref: Reference) -> Part:
             "m² pour 100 hab.",
             1,
             src,
-            "≈2020",
+            f"≈{LIBRARIES}",
         ),
         _meta(
             "O03_coverage",
@@ -178,7 +186,7 @@ def libraries(log: BuildLog, ref: Reference) -> Part:
             "%",
             1,
             src,
-            "≈2020",
+            f"≈{LIBRARIES}",
         ),
     ]
     return Part(rows, facilities(log, BIBLIOS, df, "bibliotheque", sheet), meta)

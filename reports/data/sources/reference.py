@@ -3,7 +3,7 @@
 Codes are the current INSEE ones (régions 01…06 and 11…94; départements 01…95, 2A, 2B,
 971…976). ``dep(code)`` = first 2 characters of an INSEE commune code, first 3 when it
 starts with ``97`` (ATLAS_SPEC §3.1). COM (975, 977, 978, 98x) are not territories here.
-Population = ``Population.xls`` (Insee 2018; Mayotte 2017 census), the single denominator
+Population = ``Population.xls`` (Insee; Mayotte: an earlier census), the single denominator
 vintage of every ratio (§3.3).
 """
 

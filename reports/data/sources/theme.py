@@ -16,7 +16,7 @@ class IndicatorMeta:
     definition: str  # French, printed in the annex
     unit: str  # French unit as printed: "hab.", "%", "€", "€/hab.", "pour 100 000 hab."
     decimals: int
-    source: str  # French source line: "Insee, recensement 2018"
+    source: str  # French source line: "Insee, recensement <year>"
     vintage: str
     licence: str = "Licence Ouverte v2.0 (attendue, non vérifiée)"
     scope: str = "all"  # all | metro | drom

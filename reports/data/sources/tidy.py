@@ -3,8 +3,8 @@
 The tidy indicator table has one row per (indicator, level, code, year)::
 
     indicator  level        code  year  value   status  note
-    O01        departement  01    2025  12.0
-    O04        region       01    2022          nd      source limitée à la France métropolitaine
+    O01        departement  01    y₁    12.0
+    O04        region       01    y₂            nd      source limitée à la France métropolitaine
 
 ``level`` is ``departement`` (101 codes), ``region`` (18 codes) or ``france`` with codes
 ``FR`` (18 régions), ``FRM`` (France métropolitaine, 13 régions) and ``DROM`` (5 régions).
@@ -161,7 +161,7 @@ def fill_notes(
 
 
 def population_by_departement(ref: Reference) -> pd.Series:
-    """POP(D) for the 101 départements (Population.xls, Insee 2018)."""
+    """POP(D) for the 101 départements (Population.xls, Insee)."""
     return ref.commune_pop.groupby("departement")["population"].sum().reindex(ref.departement_codes)
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from reports import edition
 from reports.content.model import ChapterCtx, DocCtx, FigureCtx
 from reports.data.territories import FRANCE, Territory
 from reports.documents.atlas.parts import (
@@ -21,7 +22,7 @@ from reports.documents.atlas.parts import (
     NATIONAL,
     Part,
 )
-from reports.documents.session import Session, doc_ctx, render_html
+from reports.documents.session import EDITION_SETTINGS, Session, doc_ctx, render_html
 from reports.render.merge import cross_link
 
 
@@ -129,7 +130,7 @@ BASILIC_PREFIX = "O15."
 BASILIC_LABEL = "Lieux culturels par type (base Basilic)"
 BASILIC_DEFINITION = (
     "Nombre de lieux de chaque type ({types}) d’après un agrégat par commune de la base "
-    "Basilic du ministère de la Culture établi par Data For Good (fin 2024), qui n’est pas une "
+    "Basilic du ministère de la Culture établi par Data For Good (fin {year}), qui n’est pas une "
     "publication officielle ; pour les théâtres, nombre de salles."
 )
 
@@ -178,7 +179,9 @@ def annex_context(session: Session) -> dict[str, Any]:
             if not basilic:
                 basilic = dict(entry, id=BASILIC_PREFIX.rstrip("."), label=BASILIC_LABEL)
                 groups.setdefault(theme, []).append(basilic)
-            basilic["definition"] = BASILIC_DEFINITION.format(types=", ".join(places))
+            basilic["definition"] = BASILIC_DEFINITION.format(
+                types=", ".join(places), year=edition.current().year("basilic")
+            )
         else:
             groups.setdefault(theme, []).append(entry)
         s = sources.setdefault(
@@ -347,7 +350,7 @@ def back_html(session: Session, parts: list[dict[str, Any]], plan: Plan | None, 
 
 def atlas_settings(session: Session) -> dict[str, Any]:
     s = dict(session.layouts.settings)
-    s.setdefault("year", "2026")
+    s.update({key: session.setting(key) for key in EDITION_SETTINGS})
     return s
 
 

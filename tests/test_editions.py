@@ -1,0 +1,193 @@
+"""Annual editions (ATLAS_SPEC §9, issue #19): years come from editions/<year>.yaml and the data.
+
+* no 4-digit year literal in ``reports/``, ``templates/`` or ``layouts.yaml``;
+* the earlier edition (2025: museum attendance and the CNC series end in 2022) is rebuilt from
+  the same raw files into its own folder, and its derived data is what is committed;
+* its figures are recomputed here from the raw museum file with plain pandas;
+* its fiche says 2022 wherever the current one says 2023.
+
+Years appear in this file: tests and edition files are where they belong.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from reports import edition
+from reports.paths import PROJECT_ROOT, Paths
+
+SOURCES = Paths().sources
+OLD, NEW = "2025", "2026"
+DERIVED = PROJECT_ROOT / "editions" / "derived" / OLD
+YEAR = re.compile(r"(?<![\w.])(19|20)\d{2}(?!\w)")
+#: not vintages: a namespace URI, the YAML tag of merge keys
+NOT_YEARS = re.compile(r"https?://\S+|tag:yaml\.org,\d{4}")
+
+needs_sources = pytest.mark.skipif(not SOURCES.is_dir(), reason="raw sources not staged")
+
+
+def _atlas(*args: str, env: dict[str, str] | None = None, **kw) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "reports.cli", *args],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=240,
+        **kw,
+    )
+
+
+# --------------------------------------------------------------------------- no literals
+def _year_literals(path: Path) -> list[str]:
+    hits = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        for m in YEAR.finditer(NOT_YEARS.sub("", line)):
+            hits.append(f"{path.relative_to(PROJECT_ROOT)}:{n}: {m.group(0)} in {line.strip()!r}")
+    return hits
+
+
+def test_no_year_literal_in_code_templates_or_layouts() -> None:
+    files = [*(PROJECT_ROOT / "reports").rglob("*.py"), PROJECT_ROOT / "layouts.yaml"]
+    files += [p for p in (PROJECT_ROOT / "templates").rglob("*") if p.is_file()]
+    hits = [h for f in sorted(files) for h in _year_literals(f)]
+    assert not hits, "years belong in editions/<year>.yaml:\n" + "\n".join(hits[:40])
+
+
+def test_the_rule_finds_years() -> None:
+    """The pattern itself: years in code and text are found, other numbers are not."""
+    text = 'x = by_year[2019]; "Entrées 2023" (1999–2003, 2014-2023) 2026-01-01'
+    assert [m.group(0) for m in YEAR.finditer(text)] == [
+        *("2019", "2023", "1999", "2003", "2014", "2023", "2026")
+    ]
+    assert not list(YEAR.finditer("0.2019 2019x 12019 v2019 entries_2019 range(2014a"))
+
+
+# --------------------------------------------------------------------------- edition files
+def test_edition_files_differ_only_in_the_years_the_issue_names() -> None:
+    old, new = edition.load(OLD), edition.load(NEW)
+    assert new.previous == OLD and edition.latest_name() == NEW
+    changed = {k for k in new.years if old.years.get(k) != new.years[k]}
+    assert changed == {"museums_last", "screens_last"}
+    assert (old.year("museums_last"), old.year("screens_last")) == (2022, 2022)
+    assert (new.year("museums_last"), new.year("screens_last")) == (2023, 2023)
+    assert old.files == new.files  # the same raw files, restricted to earlier years
+    assert new.text("Entrées {museums_last} ({museums_base}–{museums_last})") == (
+        "Entrées 2023 (2019–2023)"
+    )
+
+
+def test_unknown_edition_and_unknown_year_are_one_line_errors() -> None:
+    r = _atlas("fiche", "84", "--edition", "1999")
+    assert r.returncode == 2
+    assert "no edition '1999'" in r.stderr and f"known editions: {OLD}, {NEW}" in r.stderr
+    assert "Traceback" not in r.stderr
+    with pytest.raises(Exception, match="no reference year 'museums_lats'"):
+        edition.load(NEW).text("Entrées {museums_lats}")
+
+
+# --------------------------------------------------------------------------- 2025 data
+@pytest.fixture(scope="module")
+def rebuilt_old(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``atlas data build --edition 2025`` into a temporary data folder."""
+    out = tmp_path_factory.mktemp("data2025") / "data"
+    r = _atlas("data", "build", "--edition", OLD, env={"ATLAS_DATA": str(out)})
+    assert r.returncode == 0, r.stderr
+    return out
+
+
+@needs_sources
+def test_old_edition_data_is_committed_as_derived(rebuilt_old: Path) -> None:
+    for name in ("indicators.csv", "indicator_meta.csv", "museums.csv", "facilities.csv"):
+        assert (rebuilt_old / name).read_bytes() == (DERIVED / name).read_bytes(), name
+    # the current edition's data/ is left alone
+    assert "2023" in (PROJECT_ROOT / "data" / "indicators.csv").read_text()
+
+
+def _raw_visits() -> pd.DataFrame:
+    raw = pd.read_csv(
+        SOURCES / "musees_frequentation" / "ENTREES_ET_CATEGORIES_DE_PUBLIC-2.csv",
+        sep=";",
+        dtype=str,
+        keep_default_na=False,
+    )
+    raw = raw[raw["region"].str.strip() != "Saint-Pierre-et-Miquelon"].drop_duplicates()
+    raw = raw.drop_duplicates(["IDPatrimostat", "annee"], keep="first")
+    raw["total"] = pd.to_numeric(raw["total"].str.replace(",", "."), errors="coerce")
+    raw["annee"] = raw["annee"].astype(int)
+    return raw
+
+
+@needs_sources
+def test_old_edition_figures_recomputed_from_the_raw_file() -> None:
+    values = pd.read_csv(DERIVED / "indicators.csv", dtype={"code": str})
+    fr = values[(values["level"] == "france") & (values["code"] == "FR")]
+    assert fr.loc[fr["indicator"] == "F01", "year"].max() == 2022
+    assert fr.loc[fr["indicator"] == "F11", "year"].max() == 2022
+    assert 2023 not in set(values.loc[values["indicator"].str.match(r"F0[1-7]$"), "year"])
+    raw = _raw_visits()
+    by_year = raw.groupby("annee")["total"].sum()
+    f01 = fr[fr["indicator"] == "F01"].set_index("year")["value"]
+    assert f01[2022] == pytest.approx(by_year[2022], rel=1e-9)
+    f03 = fr.loc[fr["indicator"] == "F03"].iloc[0]
+    assert f03["year"] == 2022
+    assert f03["value"] == pytest.approx(100 * (by_year[2022] / by_year[2019] - 1), abs=1e-9)
+    # the museums table: its last year is 2022 (column header and values)
+    museums = pd.read_csv(DERIVED / "museums.csv", dtype=str)
+    louvre = museums[museums["name"].str.contains("Louvre", case=False, na=False)]
+    mf = raw[raw["IDMuseofile"].str.strip().isin(set(louvre["museofile"]))]
+    expected = mf.loc[mf["annee"] == 2022, "total"].sum()
+    assert pd.to_numeric(louvre["entries_last"]).sum() == pytest.approx(expected)
+
+
+# --------------------------------------------------------------------------- 2025 fiche
+def _text(pdf: Path) -> str:
+    return subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+
+
+@pytest.fixture(scope="module")
+def old_fiche(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("fiche2025") / "france-2025.pdf"
+    r = _atlas("fiche", "france", "--edition", OLD, "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    return out
+
+
+#: 2023 vintages of sources the earlier edition keeps unchanged (ATLAS_SPEC §9: only museum
+#: attendance and the CNC series are restricted)
+KEPT_2023 = re.compile(r"jardin|patrimoniaux|remarquable", re.I)
+
+
+@needs_sources
+def test_old_edition_fiche_says_2022_where_the_current_says_2023(
+    old_fiche: Path, fiche_pdfs: dict[str, Path]
+) -> None:
+    old, new = _text(old_fiche), _text(fiche_pdfs["france"])
+    assert "Édition 2025" in old and "Édition 2026" not in old
+    for line in old.splitlines():
+        if "2023" in line:
+            assert KEPT_2023.search(line), f"2023 in the 2025 edition: {line.strip()!r}"
+    for phrase in ("Entrées 2019", "2003–2023", "les plus fréquentés en 2023"):
+        assert phrase in new, phrase
+    for phrase in ("Entrées 2019", "2003–2022", "les plus fréquentés en 2022"):
+        assert phrase in old, phrase
+    # its attachments: the museums' CSV carries the edition's years
+    import pikepdf
+
+    with pikepdf.open(old_fiche) as pdf:
+        names = dict(pdf.attachments)
+        museums = next(n for n in names if "T04" in n)
+        data = pdf.attachments[museums].get_file().read_bytes().decode("utf-8-sig")
+    header = next(csv.reader(io.StringIO(data)))
+    assert any("2022" in h for h in header) and not any("2023" in h for h in header)
