@@ -37,7 +37,8 @@ needs_sources = pytest.mark.skipif(not SOURCES.is_dir(), reason="raw sources not
 
 def _atlas(*args: str, env: dict[str, str] | None = None, **kw) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "reports.cli", *args],
+        # a process of its own: the edition is read when the modules are imported
+        [sys.executable, "-c", "from reports.cli import main; main()", *args],
         cwd=PROJECT_ROOT,
         env={**os.environ, **(env or {})},
         capture_output=True,
@@ -191,3 +192,41 @@ def test_old_edition_fiche_says_2022_where_the_current_says_2023(
         data = pdf.attachments[museums].get_file().read_bytes().decode("utf-8-sig")
     header = next(csv.reader(io.StringIO(data)))
     assert any("2022" in h for h in header) and not any("2023" in h for h in header)
+
+
+# --------------------------------------------------------------------------- 2001–2016 series
+@needs_sources
+def test_historical_museum_series_recomputed_from_its_workbook() -> None:
+    """ATLAS_SPEC §4: Σ of the FREQUENTATION TOTALE columns 2001…2016 (numbers only; NC, F,
+    SO and words are not reported), Saint-Pierre-et-Miquelon left out, apart from F01."""
+    from python_calamine import CalamineWorkbook
+
+    book = SOURCES / "musees_frequentation" / "frequentation-totale-mdf-2001-a-2016-data-def9.xlsx"
+    rows = CalamineWorkbook.from_path(str(book)).get_sheet_by_name("FREQUENTATION TOTALE")
+    rows = rows.to_python()
+    header = [str(c) for c in rows[0]]
+    years = list(range(2001, 2017))
+    body = [r for r in rows[1:] if str(r[0]).strip() and "MIQUELON" not in str(r[1]).upper()]
+    expected = {
+        y: sum(r[header.index(str(y))] for r in body if isinstance(r[header.index(str(y))], float))
+        for y in years
+    }
+    reported = {
+        y: sum(isinstance(r[header.index(str(y))], float) for r in body) for y in years
+    }
+    for data in (PROJECT_ROOT / "data", DERIVED):  # the same in both editions
+        s = pd.read_csv(data / "museum_series.csv", dtype={"code": str})
+        fr = s[s["level"] == "france"].set_index("year")
+        assert list(fr.index) == years
+        for y in years:
+            assert fr.loc[y, "entries"] == pytest.approx(expected[y]), y
+            assert fr.loc[y, "museums"] == reported[y], y
+        regions = s[s["level"] == "region"]
+        assert regions["code"].nunique() == 17  # Mayotte has no museum in the workbook
+        by_year = regions.groupby("year")["entries"].sum()
+        assert by_year.to_dict() == pytest.approx(fr["entries"].to_dict())
+    # kept apart: the overlapping years differ from the current series (other collection)
+    values = pd.read_csv(PROJECT_ROOT / "data" / "indicators.csv", dtype={"code": str})
+    f01 = values[(values["indicator"] == "F01") & (values["code"] == "FR")]
+    assert f01["year"].min() == 2014
+    assert f01.set_index("year").loc[2014, "value"] != pytest.approx(expected[2014], rel=1e-3)

@@ -31,6 +31,7 @@ REQUIRED_FILES = [
     "territories.csv",
     "facilities.csv",
     "museums.csv",
+    "museum_series.csv",
     "zones_emploi.csv",
     "geo/regions.geojson",
     "geo/departements.geojson",
@@ -208,6 +209,11 @@ class Store:
     @cached_property
     def museums(self) -> pd.DataFrame:
         return self._csv("museums.csv", dtype={"commune": str, "departement": str, "region": str})
+
+    @cached_property
+    def museum_series(self) -> pd.DataFrame:
+        """The historical museum series (France and régions; ATLAS_SPEC §4)."""
+        return self._csv("museum_series.csv", dtype={"code": str})
 
     @cached_property
     def zones_emploi(self) -> pd.DataFrame:

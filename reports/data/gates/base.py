@@ -20,6 +20,7 @@ POPULATION = XLS + "Population.xls"
 COG = "cog_decoupage_administratif/regions.json, departements.json"
 VISITS = ED.file("museum_visits")
 MUSEOFILE = ED.file("museofile")
+HISTORY = ED.file("museum_history")
 LIBRARIES = "bibliotheques_deps/Geoloc Biblios.xlsx"
 CNC = ED.file("cinemas")
 FESTIVALS = "festivals/festivals-global-festivals-_-pl.csv"

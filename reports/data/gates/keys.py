@@ -16,6 +16,7 @@ from reports.data.gates.base import (
     FACILITY_SOURCES,
     FESTIVALS,
     FIRST,
+    HISTORY,
     LIBRARIES,
     MAX_GROWTH,
     MAX_LOSS,
@@ -143,6 +144,7 @@ UNIQUE_KEYS: list[Gate] = [
     UniqueKey("facilities", ("name", "commune"), "name + commune (no id in the source)",
               FACILITY_SOURCES["jardin"], type="jardin"),
     UniqueKey("museums", ("museofile", "region"), "Muséofile id + région", MUSEOFILE),
+    UniqueKey("museum_series", ("level", "code", "year"), "level + code + year", HISTORY),
     UniqueKey("zones_emploi", ("code", "region"), "zone code + région", RP_PROFESSIONS),
 ]  # fmt: skip
 
@@ -194,6 +196,7 @@ def non_negative(inp: GateInput) -> Iterable[Result]:
     yield from _non_negative_columns(
         inp, "museums", ["entries_base", "entries_last"], "museofile", VISITS
     )
+    yield from _non_negative_columns(inp, "museum_series", ["entries", "museums"], "code", HISTORY)
     fac = inp.tables["facilities"]
     neg_fac = fac[fac["value"] < 0]
     yield Result(
@@ -221,7 +224,7 @@ def _non_negative_columns(
         bad = df[values < 0]
         count += len(bad)
         failures += [
-            f"{getattr(r, key)} {r.name} {col} = {getattr(r, col):g}"
+            f"{getattr(r, key)} {getattr(r, 'name', '')} {col} = {getattr(r, col):g}"
             for r in bad.head(FIRST).itertuples()
         ]
     yield Result(

@@ -29,6 +29,8 @@ REGION_ALIASES: dict[str, str] = {
     "NOUVELLE AQUITAINE": "75",
     "HAUTS DE FRANCE": "32",
     "BOURGOGNE- FRANCHE-COMTÉ": "27",
+    "BOURGOGNE-FRANCHE-COMTE": "27",  # historical museum series (NEW REGIONS)
+    "LA REUNION": "04",
     "Réunion": "04",
 }
 

@@ -18,6 +18,7 @@ import pandas as pd
 from reports import edition
 from reports.data.sources.aliases import departement_code, departement_lookup
 from reports.data.sources.base import BuildLog, read_csv, to_number
+from reports.data.sources.frequentation_history import museum_series
 from reports.data.sources.reference import Reference, dep_of_commune
 from reports.data.sources.theme import IndicatorMeta, ThemeOutput, meta_factory
 from reports.data.sources.tidy import (
@@ -366,6 +367,9 @@ def build(log: BuildLog, ref: Reference) -> ThemeOutput:
     values = values.sort_values(["indicator", "level", "code", "year"]).reset_index(drop=True)
     return ThemeOutput(
         values=values,
-        tables={"museums": museums_table(log, visits, ref)},
+        tables={
+            "museums": museums_table(log, visits, ref),
+            "museum_series": museum_series(log, ref),  # the historical series, kept apart
+        },
         meta=metadata(),
     )
