@@ -230,3 +230,33 @@ def test_historical_museum_series_recomputed_from_its_workbook() -> None:
     f01 = values[(values["indicator"] == "F01") & (values["code"] == "FR")]
     assert f01["year"].min() == 2014
     assert f01.set_index("year").loc[2014, "value"] != pytest.approx(expected[2014], rel=1e-3)
+
+
+# --------------------------------------------------------------------------- what changed
+@needs_sources
+def test_changes_between_the_editions_come_from_both_data() -> None:
+    from reports.content import changes
+    from reports.data.store import Store
+
+    old, new = Store(Paths(data_override=DERIVED)), Store(Paths())
+    frame = changes.changes_frame(old, new)
+    # only the series the 2025 edition cuts at 2022 differ
+    assert set(frame["indicator"]) <= {"F01", "F02", "F03", "F04", "F05", "F06", "F07", "F11"}
+    raw = _raw_visits()
+    by_year = raw.groupby("annee")["total"].sum()
+    fr = changes.territory_changes(frame, "france", "FR")
+    f01 = next(c for c in fr if c.indicator == "F01")
+    assert (f01.old_year, f01.new_year) == (2022, 2023)
+    assert f01.old_value == pytest.approx(by_year[2022]) and f01.new_value == pytest.approx(
+        by_year[2023]
+    )
+    ara = changes.territory_changes(frame, "region", "84")
+    assert 0 < len(ara) <= changes.LIMIT
+    for c in ara:  # both values as each edition's data has them
+        assert c.old_value == old.value(c.indicator, "region", "84")
+        assert c.new_value == new.value(c.indicator, "region", "84")
+        assert c.old_rank == old.get(c.indicator, "region", "84").rank
+    text = changes.novelties(old, new, edition.load(OLD).label)
+    assert text.startswith("Par rapport à l’édition 2025, cette édition prolonge 2 séries")
+    assert "jusqu’en 2023 au lieu de 2022, 7 indicateurs" in text
+    assert "Aucune valeur d’une année déjà publiée n’a été révisée." in text
