@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from reports import edition
 from reports.content.model import FigureCtx
 from reports.content.present import format_number
 from reports.data.store import Store
@@ -51,6 +52,8 @@ from reports.figures.draw import (
 )
 from reports.figures.inputs import G04_INDICATORS, SPENDING_LEVELS
 from reports.paths import Paths
+
+T = edition.current().text  # titles: "{museums_last}" → the edition's year
 
 
 @dataclass(frozen=True)
@@ -95,20 +98,27 @@ REGISTRY: dict[str, FigureDef] = {
             draw_locator,
             describe_locator,
             ("C01",),
-            title_fr="Population des régions (2018)",
+            title_fr=T("Population des régions ({population})"),
         ),
-        _choro_def("M02", "C03", "Départements de la région : densité de population (2018)"),
+        _choro_def(
+            "M02", "C03", T("Départements de la région : densité de population ({population})")
+        ),
         _choro_def(
             "M03a",
             "C04.tres_dense",
-            "Part de la population vivant dans une commune très dense (2020)",
+            T("Part de la population vivant dans une commune très dense ({density_grid})"),
         ),
         _choro_def(
             "M03b",
             "C05",
-            "Part de la population vivant dans une commune rurale (peu ou très peu dense, 2020)",
+            T(
+                "Part de la population vivant dans une commune rurale "
+                "(peu ou très peu dense, {density_grid})"
+            ),
         ),
-        _choro_def("M04", "C07", "Part de la population hors attraction des villes (2020)"),
+        _choro_def(
+            "M04", "C07", T("Part de la population hors attraction des villes ({urban_areas})")
+        ),
         FigureDef(
             "M05",
             "Équipements culturels : musées, bibliothèques, cinémas, archives",
@@ -127,7 +137,7 @@ REGISTRY: dict[str, FigureDef] = {
         ),
         FigureDef(
             "M06",
-            "Festivals selon la discipline dominante (édition 2019)",
+            T("Festivals selon la discipline dominante (édition {festivals})"),
             "map",
             "half",
             draw_points("festival", "Discipline dominante", "O10_p100k"),
@@ -147,37 +157,47 @@ REGISTRY: dict[str, FigureDef] = {
         ),
         FigureDef(
             "M08",
-            "Entrées 2023 des musées de France et évolution depuis 2019",
+            T("Entrées {museums_last} des musées de France et évolution depuis {museums_base}"),
             "map",
             "full",
             draw_museum_circles,
             fr_or(describe_museums, "F02"),
             ("F01",),
-            title_fr="Entrées dans les musées par habitant, par département (2023)",
+            title_fr=T("Entrées dans les musées par habitant, par département ({museums_last})"),
         ),
         FigureDef(
             "M09",
-            "Entrées 2022 des cinémas",
+            T("Entrées {cinemas} des cinémas"),
             "map",
             "half",
             draw_cinema_circles,
             fr_or(describe_cinemas, "F09"),
             ("F08",),
-            title_fr="Entrées de cinéma par habitant, par département (2022)",
+            title_fr=T("Entrées de cinéma par habitant, par département ({cinemas})"),
         ),
-        _choro_def("M10", "D01_per_inh", "Dépenses du ministère de la Culture par habitant (2019)"),
         _choro_def(
-            "M11", "D05_per_inh", "Dépenses culturelles des départements par habitant (2019)"
+            "M10", "D01_per_inh", T("Dépenses du ministère de la Culture par habitant ({spending})")
+        ),
+        _choro_def(
+            "M11",
+            "D05_per_inh",
+            T("Dépenses culturelles des départements par habitant ({spending})"),
         ),
         _choro_def(
             "M12",
             "D06_per_inh",
-            "Dépenses culturelles des communes de plus de 3 500 "
-            "habitants, par habitant couvert (2019)",
+            T(
+                "Dépenses culturelles des communes de plus de 3 500 "
+                "habitants, par habitant couvert ({spending})"
+            ),
         ),
-        _choro_def("M13", "E01_share", "Part des actifs exerçant une profession culturelle (2018)"),
         _choro_def(
-            "M14", "N01_share", "Part des entreprises culturelles dans le secteur marchand (2018)"
+            "M13", "E01_share", T("Part des actifs exerçant une profession culturelle ({census})")
+        ),
+        _choro_def(
+            "M14",
+            "N01_share",
+            T("Part des entreprises culturelles dans le secteur marchand ({enterprises})"),
         ),
         FigureDef(
             "G01",
@@ -235,26 +255,36 @@ REGISTRY: dict[str, FigureDef] = {
         ),
         FigureDef(
             "G07",
-            "Fréquentation des musées de France, indice base 100 en 2019",
+            T("Fréquentation des musées de France, indice base 100 en {museums_base}"),
             "chart",
             "half",
             draw_index_lines,
-            describe_series("F04", "indice de fréquentation des musées, base 100 en 2019"),
+            describe_series(
+                "F04", T("indice de fréquentation des musées, base 100 en {museums_base}")
+            ),
             ("F01",),
         ),
         FigureDef(
             "G08",
-            "Entrées dans les musées de France par département, 2019 et 2023",
+            T(
+                "Entrées dans les musées de France par département, "
+                "{museums_base} et {museums_last}"
+            ),
             "chart",
             "half",
             draw_entries_by_dep,
             describe_values(["F01"], "entrées dans les musées"),
             ("F01",),
-            title_fr="Entrées dans les musées de France par région, 2019 et 2023",
+            title_fr=T(
+                "Entrées dans les musées de France par région, {museums_base} et {museums_last}"
+            ),
         ),
         FigureDef(
             "G09",
-            "Écrans de cinéma 2003-2023 et indice base 100 en 2003",
+            T(
+                "Écrans de cinéma {screens_first}–{screens_last} et "
+                "indice base 100 en {screens_first}"
+            ),
             "chart",
             "half",
             draw_screens,
@@ -263,7 +293,7 @@ REGISTRY: dict[str, FigureDef] = {
         ),
         FigureDef(
             "G10",
-            "Dépenses culturelles par habitant selon le niveau (2019)",
+            T("Dépenses culturelles par habitant selon le niveau ({spending})"),
             "chart",
             "half",
             draw_spending_per_inh,
@@ -283,7 +313,7 @@ REGISTRY: dict[str, FigureDef] = {
         ),
         FigureDef(
             "G12",
-            "Fonctionnement et investissement selon le niveau (M€, 2019)",
+            T("Fonctionnement et investissement selon le niveau (M€, {spending})"),
             "chart",
             "half",
             draw_spending_parts,

@@ -284,7 +284,7 @@ def _value_label(
 def index_lines(
     data: pd.DataFrame,
     *,
-    base_label: str = "indice base 100 en 2019",
+    base_label: str = "indice base 100",  # the caller names the base year
     reference: float | None = 100.0,
     decimals: int = 0,
     figsize: tuple[float, float] = SMALL,
@@ -329,7 +329,7 @@ def line_with_index(
     index: pd.DataFrame,
     *,
     value_label: str = "nombre d'écrans",
-    index_label: str = "indice base 100 en 2003",
+    index_label: str = "indice base 100",  # the caller names the base year
     figsize: tuple[float, float] = SMALL,
 ) -> Figure:
     """G09: a count (bars, left axis) with index lines (right axis, region vs France)."""

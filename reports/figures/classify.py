@@ -8,8 +8,10 @@ matplotlib, geopandas or pyproj.
 Classification (ATLAS_SPEC §2.7, revised): :func:`national_breaks` computes Jenks (Fisher–Jenks,
 exact and deterministic) breaks once on the 101 départements — on the logarithms of a skewed
 distribution — falling back to quintiles when a class would be empty or hold more than half of
-the départements; the same :class:`Classes` object is passed to every map, so a colour means the
-same value everywhere, and its method is printed under the legend.
+the départements — and, given the région of each département, to quintiles (or Jenks on the
+other scale) when the natural breaks would leave a région whose values differ in one class
+(:func:`one_class_groups`, ATLAS_SPEC §2.7); the same :class:`Classes` object is passed to every
+map, so a colour means the same value everywhere, and its method is printed under the legend.
 """
 
 from __future__ import annotations

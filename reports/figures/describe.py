@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from reports import edition
 from reports.content import fmt
 from reports.content.present import format_number, unit_label
 from reports.data.store import Store
 from reports.data.territories import FRANCE, Territory
 from reports.figures.inputs import FACILITY_LABELS, names, reference_rows, split_frame
+
+ED = edition.current()
 
 # --- alt texts for maps --------------------------------------------------------------------
 #: a région with this many départements or fewer gets a dot chart (draw.FEW_UNITS)
@@ -115,8 +118,9 @@ def describe_points(types: list[str], what: str, by_category: bool = False) -> C
 
 
 def describe_museums(store: Store, territory: Territory) -> str:
-    """Alt text of the museum circles: entries 2023 (circle areas), their range with the
-    museums at both ends, and the change since 2019 (colours)."""
+    """Alt text of the museum circles: entries of the last year (circle areas), their range
+    with the museums at both ends, and the change since the base year (colours)."""
+    base, last = ED.year("museums_base"), ED.year("museums_last")
     m = store.museums
     sub = m[m["region"] == territory.code]
     many = len(sub) > 1
@@ -134,27 +138,27 @@ def describe_museums(store: Store, territory: Territory) -> str:
     change = 100 * (sub["entries_last"] / sub["entries_base"].where(sub["entries_base"] > 0) - 1)
     change = change.dropna()
     if not many:
-        text = f"{head}, {hi['name']} : {fmt.fmt_int(hi['entries_last'])} entrées en 2023"
+        text = f"{head}, {hi['name']} : {fmt.fmt_int(hi['entries_last'])} entrées en {last}"
         if not change.empty:
-            text += f", {fmt.fmt_pct(change.iloc[0], 0, sign=True)} depuis 2019"
+            text += f", {fmt.fmt_pct(change.iloc[0], 0, sign=True)} depuis {base}"
         return text + "."
     text = (
-        f"{head} : cercles proportionnels aux entrées 2023"
+        f"{head} : cercles proportionnels aux entrées {last}"
         f" ({fmt.fmt_int(seen['entries_last'].sum())} au total), de"
         f" {fmt.fmt_int(lo['entries_last'])} ({lo['name']}) à"
         f" {fmt.fmt_int(hi['entries_last'])} ({hi['name']})"
     )
     if not change.empty:
         text += (
-            f" ; couleur : évolution depuis 2019, de {fmt.fmt_pct(change.min(), 0, sign=True)}"
+            f" ; couleur : évolution depuis {base}, de {fmt.fmt_pct(change.min(), 0, sign=True)}"
             f" à {fmt.fmt_pct(change.max(), 0, sign=True)}"
         )
     return text + "."
 
 
 def describe_cinemas(store: Store, territory: Territory) -> str:
-    """Alt text of the cinema circles: entries 2022 (circle areas), total, the cinema with
-    the most."""
+    """Alt text of the cinema circles: entries of the CNC year (circle areas), total, the
+    cinema with the most."""
     f = store.facilities
     sub = f[(f["type"] == "cinema") & (f["region"] == territory.code)]
     head = f"Carte des {fmt.fmt_int(len(sub))} cinémas de la région {territory.name}"
@@ -164,7 +168,7 @@ def describe_cinemas(store: Store, territory: Territory) -> str:
     hi = seen.loc[seen["value"].idxmax()]
     dep_names = names(store, "departement")
     return (
-        f"{head} : cercles proportionnels aux entrées 2022"
+        f"{head} : cercles proportionnels aux entrées {ED.year('cinemas')}"
         f" ({fmt.fmt_int(seen['value'].sum())} au total) ; le plus fréquenté :"
         f" {hi['name']} ({dep_names.get(hi['departement'], hi['departement'])},"
         f" {fmt.fmt_int(hi['value'])} entrées)."

@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 import pandas as pd
 
+from reports import edition
 from reports.content.present import unit_label
 from reports.data.store import Store
 from reports.data.territories import Territory
@@ -25,6 +26,8 @@ from reports.figures.inputs import (
     value_or_nan,
 )
 from reports.paths import Paths
+
+ED = edition.current()
 
 
 # --- maps --------------------------------------------------------------------------------
@@ -254,8 +257,8 @@ def draw_museum_circles(store: Store, territory: Territory, paths: Paths, slot: 
         scale,
         color_by="change",
         classes=classes,
-        size_title="Entrées 2023",
-        color_title="Évolution 2019-2023 (%)",
+        size_title=ED.text("Entrées {museums_last}"),
+        color_title=ED.text("Évolution {museums_base}–{museums_last} (%)"),
         decimals=0,
         width=fs.slot_width(slot),
         max_height=fs.slot_height(slot),
@@ -282,7 +285,7 @@ def draw_cinema_circles(store: Store, territory: Territory, paths: Paths, slot: 
         sub,
         territory.code,
         scale,
-        size_title="Entrées 2022",
+        size_title=ED.text("Entrées {cinemas}"),
         width=fs.slot_width(slot),
         max_height=fs.slot_height(slot),
         kind="circles",
@@ -354,6 +357,7 @@ def draw_index_lines(store: Store, territory: Territory, paths: Paths, slot: str
     return assets.render(
         "reports.figures.charts.index_lines",
         df,
+        base_label=ED.text("indice base 100 en {museums_base}"),
         figsize=(fs.slot_width(slot), 2.2),
         cache_dir=paths.figures_cache,
     )
@@ -367,10 +371,11 @@ def draw_entries_by_dep(store: Store, territory: Territory, paths: Paths, slot: 
     else:
         codes, level = store.departements_of(territory.code), "departement"
     names_ = names(store, level)
+    base, last = ED.year("museums_base"), ED.year("museums_last")
     df = pd.DataFrame(
         {
-            "2019": [_year(store, "F01", level, c, 2019) / 1e3 for c in codes],
-            "2023": [_year(store, "F01", level, c, 2023) / 1e3 for c in codes],
+            str(base): [_year(store, "F01", level, c, base) / 1e3 for c in codes],
+            str(last): [_year(store, "F01", level, c, last) / 1e3 for c in codes],
         },
         index=[names_[c] for c in codes],
     )
@@ -415,6 +420,7 @@ def draw_screens(store: Store, territory: Territory, paths: Paths, slot: str = "
         "reports.figures.charts.line_with_index",
         values.rename("Écrans"),
         index,
+        index_label=ED.text("indice base 100 en {screens_first}"),
         figsize=(fs.slot_width(slot), 2.2),
         cache_dir=paths.figures_cache,
     )

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from reports import edition
 from reports.data.store import Store
 from reports.data.territories import Territory
 from reports.figures.assets import LazyInput
@@ -79,8 +80,8 @@ def split_frame(store: Store, prefix: str, territory: Territory) -> pd.DataFrame
 FACILITY_LABELS = {
     "musee": "Musées de France",
     "bibliotheque": "Bibliothèques municipales",
-    "cinema": "Cinémas (CNC 2022)",
-    "cinema_drom": "Cinémas (base Deps ≈2019)",
+    "cinema": edition.current().text("Cinémas (CNC {cinemas})"),
+    "cinema_drom": edition.current().text("Cinémas (base Deps ≈{cinemas_drom})"),
     "archives": "Services d'archives",
 }
 

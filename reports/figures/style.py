@@ -22,7 +22,7 @@ from functools import cache
 from reports.paths import Paths
 
 #: bump when the look of figures changes: part of every figure cache key
-STYLE_VERSION = "2026-slots"
+STYLE_VERSION = "slots-2"
 
 SEQ5 = ["#c7e9b4", "#7fcdbb", "#41b6c4", "#2c7fb8", "#253494"]  # YlGnBu, lightest dropped
 DIV5 = ["#b2182b", "#ef8a62", "#f7f7f7", "#67a9cf", "#2166ac"]  # RdBu: decrease → increase

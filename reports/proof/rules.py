@@ -559,7 +559,10 @@ RULES: dict[str, tuple[Rule, str]] = {
     "nan-text": (rule_nan_text, "nan / None / inf printed"),
     "guillemet-split": (rule_guillemet_split, "guillemet split from its text at a line break"),
     "apostrophe": (rule_apostrophe, "straight apostrophe"),
-    "one-class-map": (rule_one_class_map, "map with one class over 85 % of its area"),
+    "one-class-map": (
+        rule_one_class_map,
+        "map with one class over 85 % of its area, values differing",
+    ),
 }
 
 
