@@ -1,4 +1,4 @@
-"""Figure registry: figure id (M01…M14, G01…G12 of ATLAS_SPEC §2.7–2.8) → a cached image
+"""Figure registry: figure id (M01…M14, G01…G13 of ATLAS_SPEC §2.7–2.8) → a cached image
 with its caption, alt text and source line.
 
 Each entry knows which indicators it draws, how to draw it for a région (or for France, where
@@ -26,12 +26,14 @@ from reports.figures.describe import (
     chorodesc,
     describe_cinemas,
     describe_locator,
+    describe_museum_history,
     describe_museums,
     describe_points,
     describe_series,
     describe_split,
     describe_values,
     fr_or,
+    museum_history_notes,
 )
 from reports.figures.draw import (
     FEW_UNITS,
@@ -43,6 +45,7 @@ from reports.figures.draw import (
     draw_index_lines,
     draw_locator,
     draw_museum_circles,
+    draw_museum_history,
     draw_points,
     draw_screens,
     draw_sectors,
@@ -68,6 +71,8 @@ class FigureDef:
     fmt: str = "svg"
     title_fr: str | None = None  # title for the France fiche
     dots_when_few: bool = False  # a dot chart for a région of ≤ 2 départements (draw.FEW_UNITS)
+    notes: Callable | None = None  # (store, territory) -> footnotes printed under the figure
+    source_text: str = ""  # the source line when the figure draws no indicator
 
 
 def source_line(store: Store, inds: tuple[str, ...]) -> str:
@@ -322,6 +327,22 @@ REGISTRY: dict[str, FigureDef] = {
             ),
             ("D01", "D03", "D05"),
         ),
+        FigureDef(
+            "G13",
+            T(
+                "Entrées dans les musées de France, série historique "
+                "{museums_history_first}–{museums_history_last}"
+            ),
+            "chart",
+            "half",
+            draw_museum_history,
+            describe_museum_history,
+            notes=museum_history_notes,
+            source_text=T(
+                "Source : ministère de la Culture, Deps, fréquentation totale des musées de "
+                "France {museums_history_first}–{museums_history_last}"
+            ),
+        ),
     ]
 }
 
@@ -374,6 +395,8 @@ def figure_context(
         )
     if fdef.dots_when_few and not territory.is_france:
         notes += _same_value_note(store, fdef.sources[0], territory)
+    if fdef.notes is not None:
+        notes += fdef.notes(store, territory)
     rel = (
         path.resolve().relative_to(paths.root.resolve())
         if paths.root.resolve() in path.resolve().parents
@@ -384,7 +407,7 @@ def figure_context(
         title=title,
         src=str(rel),
         alt=fdef.describe(store, territory),
-        source=source_line(store, fdef.sources),
+        source=fdef.source_text or source_line(store, fdef.sources),
         kind=(
             "chart"
             if fdef.dots_when_few

@@ -317,6 +317,32 @@ def index_lines(
     return fig
 
 
+def year_bars(
+    values: pd.Series,
+    *,
+    unit_label: str,
+    decimals: int = 0,
+    figsize: tuple[float, float] = SMALL,
+) -> Figure:
+    """One value per year as bars (index = year), the first, highest and last labelled."""
+    fig = _figure(figsize)
+    ax = fig.add_subplot()
+    years = values.index.to_numpy()
+    v = values.to_numpy(dtype=float)
+    ok = np.isfinite(v)
+    ax.bar(years[ok], v[ok], color=fs.FRANCE_COLOR, width=0.75)
+    vmax = float(np.nanmax(v)) if ok.any() else 0.0
+    labelled = {int(years[ok][0]), int(years[ok][-1]), int(years[ok][np.nanargmax(v[ok])])}
+    for y, val in zip(years[ok], v[ok], strict=True):
+        if int(y) in labelled:
+            _value_label(ax, float(y), float(val), False, decimals, "", vmax)
+    _year_axis(ax, years)
+    ax.yaxis.set_major_formatter(_number_formatter(0))  # round ticks; labels keep decimals
+    ax.set_ylabel(unit_label)
+    _clean_axes(ax, "y", vmax)
+    return fig
+
+
 def _year_axis(ax: Axes, years: np.ndarray) -> None:
     ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=6))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{int(v)}"))

@@ -276,3 +276,43 @@ def describe_values(inds: list[str], what: str) -> Callable:
         return f"Graphique : {what}. " + " ; ".join(parts) + "."
 
     return describe
+
+
+def describe_museum_history(store: Store, territory: Territory) -> str:
+    """Alt text of G13: first, highest and last year of the historical series."""
+    s = store.museum_series
+    fr = s[(s["level"] == "france") & (s["code"] == "FR")].set_index("year")["entries"].dropna()
+    if fr.empty:
+        return "Graphique en barres : série historique des entrées dans les musées, n.d."
+    mio = lambda v: fmt.fmt_number(v / 1e6, 1)  # noqa: E731
+    return (
+        "Graphique en barres : entrées dans les musées de France, série historique, de "
+        f"{mio(fr.iloc[0])} millions en {fr.index[0]} à {mio(fr.iloc[-1])} millions en "
+        f"{fr.index[-1]}, maximum {mio(fr.max())} millions en {fr.idxmax()}."
+    )
+
+
+def museum_history_notes(store: Store, territory: Territory) -> list[str]:
+    """G13's footnote: a series of its own, not spliced with the current one (figures of a
+    year both series cover, from the data)."""
+    s = store.museum_series
+    fr = s[(s["level"] == "france") & (s["code"] == "FR")].set_index("year")["entries"]
+    current = store.series("F01", "france", "FR").dropna()
+    both = sorted(set(fr.dropna().index) & set(current.index))
+    text = (
+        "Série historique du Deps (fichier « fréquentation totale des musées de France », "
+        f"{fr.index.min()}–{fr.index.max()}), tenue à part de la série "
+        f"{current.index.min()}–{current.index.max()} des autres graphiques : les musées "
+        "couverts et la collecte diffèrent, les deux séries ne se raccordent pas"
+    )
+    if both:
+        y = both[0]
+        text += (
+            f" (en {y} : {fmt.fmt_number(fr[y] / 1e6, 1)} millions d’entrées dans la série "
+            f"historique, {fmt.fmt_number(current[y] / 1e6, 1)} millions dans la série actuelle)"
+        )
+    n_nc = s[(s["level"] == "france")]["museums"]
+    return [
+        text + f". Musées déclarant une fréquentation : {fmt.fmt_int(n_nc.min())} à "
+        f"{fmt.fmt_int(n_nc.max())} selon l’année."
+    ]

@@ -487,3 +487,21 @@ def draw_sectors(store: Store, territory: Territory, paths: Paths, slot: str = "
         figsize=(fs.slot_width(slot), 3.0),
         cache_dir=paths.figures_cache,
     )
+
+
+def draw_museum_history(store: Store, territory: Territory, paths: Paths, slot: str = "half"):
+    """G13: the historical museum series (France), in millions of entries; None elsewhere."""
+    from reports.figures import assets
+
+    if not territory.is_france:
+        return None
+    s = store.museum_series
+    fr = s[(s["level"] == "france") & (s["code"] == "FR")].set_index("year")["entries"]
+    return assets.render(
+        "reports.figures.charts.year_bars",
+        (fr / 1e6).rename("Entrées"),
+        unit_label="millions d’entrées",
+        decimals=1,
+        figsize=(fs.slot_width(slot), 2.2),
+        cache_dir=paths.figures_cache,
+    )
