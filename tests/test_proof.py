@@ -287,3 +287,18 @@ def test_parse_pages_and_settings():
     assert parse_pages("1-3,7") == {1, 2, 3, 7}
     assert parse_pages(None) is None
     assert Settings().max_empty == 0.40 and Settings().min_text_pt == 6.5
+
+
+# --- the publications themselves --------------------------------------------------------------
+#: the fiches a proofreader reads first (issue #15): a large metro région, Corse (two
+#: départements), Mayotte (sources missing) and France
+PROOFED_FICHES = ["84", "94", "06", "FR"]
+
+
+def test_atlas_and_proofed_fiches_are_clean(atlas_pdf: Path, fiche_pdfs: dict[str, Path]):
+    """``atlas check`` finds nothing on the atlas and on the four fiches (every rule)."""
+    from reports.proof.report import format_report
+
+    for pdf in [atlas_pdf, *(fiche_pdfs[code] for code in PROOFED_FICHES)]:
+        report = check_pdf(pdf)
+        assert report.clean, format_report(report)

@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 import reports
-from reports import __version__, integrity
+from reports import __version__, edition, integrity
 from reports.documents.atlas.units import Unit, budget
 from reports.paths import Paths
 from reports.render.attachments import CsvFile
@@ -33,8 +33,8 @@ _IMG_SRC = re.compile(r'<img\b[^>]*?\bsrc="([^"]+)"', re.IGNORECASE)
 
 def html_key(paths: Paths, dpi: int, attach: bool) -> str:
     """Digest of everything a chapter's HTML is made from: the derived data, layouts.yaml, the
-    templates, the code of the package and the versions of the libraries that format numbers
-    or draw figures (a figure's file name is a digest of its inputs)."""
+    edition file, the templates, the code of the package and the versions of the libraries
+    that format numbers or draw figures (a figure's file name is a digest of its inputs)."""
     from importlib.metadata import PackageNotFoundError, version
 
     h = hashlib.sha256(f"{__version__}|{dpi}|{attach}".encode())
@@ -50,6 +50,7 @@ def html_key(paths: Paths, dpi: int, attach: bool) -> str:
                 h.update(f"\n{f.relative_to(root)}\n".encode())
                 h.update(f.read_bytes())
     h.update(paths.layouts.read_bytes())
+    h.update(edition.current().path.read_bytes())  # the years and labels printed
     return h.hexdigest()[:32]
 
 
