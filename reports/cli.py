@@ -46,7 +46,8 @@ def _usage(exc: click.UsageError, ctx: click.Context) -> ReportsError:
     where = command
     if isinstance(exc, click.BadParameter) and exc.param is not None:
         where = f"{command} {'/'.join(exc.param.opts) or exc.param.human_readable_name}"
-    return ReportsError(exc.message.rstrip("."), where=where, hint=f"see `{command} --help`")
+    message = (exc.message or exc.format_message()).rstrip(".")  # a missing argument has none
+    return ReportsError(message, where=where, hint=f"see `{command} --help`")
 
 
 class AtlasGroup(click.Group):
@@ -399,11 +400,13 @@ def diff(old: Path, new: Path, output: Path | None, dpi: int) -> None:
 
     try:
         report = diff_pdfs(old, new, output, dpi=dpi, log=lambda m: click.echo(f"  {m}", err=True))
-    except (ReportsError, OSError) as exc:  # exit 2, not 1: 1 says "the PDFs differ"
+    except (ReportsError, OSError) as exc:  # the same one line, but exit 2: 1 says "they differ"
+        ctx = click.get_current_context()
+        if (ctx.find_root().obj or {}).get("verbose"):
+            traceback.print_exc()
         error = exc if isinstance(exc, ReportsError) else from_os_error(exc)
-        trouble = click.ClickException(error.format())
-        trouble.exit_code = 2
-        raise trouble from exc
+        click.echo(f"atlas: error: {' '.join(error.format().split())}", err=True)
+        ctx.exit(2)
     click.echo(format_diff(report))
     if not report.same:
         click.get_current_context().exit(1)

@@ -1,5 +1,5 @@
-"""``atlas diff``: two real builds of a fiche that differ (a table title changed and a section
-removed through ``ATLAS_LAYOUTS``) → the changed page and the removed page are reported and
+"""``atlas diff``: two real builds of a short fiche that differ (a table retitled and a section
+removed through ``ATLAS_LAYOUTS``) → the changed page and the removed pages are reported and
 the contact sheet is written; the same PDF twice → exit 0; a missing file, a file that is not
 a PDF or a bad option → one ``atlas: error:`` line, exit 2 (1 means "they differ")."""
 
@@ -49,20 +49,29 @@ def build_fiches(jobs: list[tuple[Path, Path | None]]) -> None:
         assert proc.returncode == 0, stderr.decode()
 
 
+def fiche_sections(text: str, sections: str) -> str:
+    """``layouts.yaml`` with the fiche made of ``sections`` only (a short fiche: fast)."""
+    pattern = r"(\n  fiche:\n(?:    [^\n]*\n)*?    sections: )\[[^\]\n]*\]"
+    out = re.sub(pattern, rf"\g<1>[{sections}]", text, count=1)
+    assert out != text
+    return out
+
+
 @pytest.fixture(scope="module")
 def fiches(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A short fiche 84, and the same with its key-figures table retitled and the section
+    on museum attendance removed."""
     folder = tmp_path_factory.mktemp("diff")
     text = LAYOUTS.read_text(encoding="utf-8")
     assert OLD_TITLE in text
-    changed = text.replace(OLD_TITLE, NEW_TITLE, 1)
-    changed = re.sub(
-        r"(\n  fiche:\n(?:    [^\n]*\n)*?    sections: \[[^\]]*?)festivals, ", r"\1", changed
+    old_layouts, new_layouts = folder / "old.yaml", folder / "new.yaml"
+    old_layouts.write_text(
+        fiche_sections(text, "opener, contexte, frequentation, notes"), encoding="utf-8"
     )
-    assert "festivals, " not in changed.split("\n  fiche:\n", 1)[1].split("\n  atlas:", 1)[0]
-    layouts = folder / "layouts.yaml"
-    layouts.write_text(changed, encoding="utf-8")
+    retitled = text.replace(OLD_TITLE, NEW_TITLE, 1)
+    new_layouts.write_text(fiche_sections(retitled, "opener, contexte, notes"), encoding="utf-8")
     old, new = folder / "old.pdf", folder / "new.pdf"
-    build_fiches([(old, None), (new, layouts)])
+    build_fiches([(old, old_layouts), (new, new_layouts)])
     return old, new
 
 
@@ -83,20 +92,22 @@ def test_changed_and_removed_pages_are_reported(fiches, tmp_path: Path) -> None:
     assert result.exit_code == 1, (result.output, result.exception)
     lines = result.stdout.splitlines()
     # the first page: the table title, quoted old → new
-    first = [line for line in lines if line.strip().startswith("p. 1 → 1 ")]
-    assert first, result.stdout
-    assert "text: 1 line changed («Chiffres clés» → «Les chiffres clés de la région»)" in first[0]
-    # the festivals page is gone, named by its heading; the pages after it are matched with
-    # their counterparts one folio earlier, not reported as changed by their folio alone
-    removed = [line for line in lines if "removed:" in line]
-    assert len(removed) == 1 and "Festivals" in removed[0], result.stdout
-    gone = int(re.search(r"p\. (\d+) → –", removed[0]).group(1))  # type: ignore[union-attr]
-    pages = [re.match(r"\s*p\. (\S+) → (\S+)", line) for line in lines]
-    pairs = [(m.group(1), m.group(2)) for m in pages if m]
+    opening = [line for line in lines if line.startswith("  p. 1 → 1 ")]
+    assert opening, result.stdout
+    assert "text: 1 line changed («Chiffres clés» → «Les chiffres clés de la région»)" in opening[0]
+    # the attendance pages are gone; the pages after them are matched with their
+    # counterparts that many folios earlier
+    removed = [line for line in lines if line.startswith("  p.") and "removed" in line]
+    assert len(removed) == 1, result.stdout
+    span = re.search(r"p\. (\d+)(?:–(\d+))? → –", removed[0])
+    assert span, removed[0]
+    first, last = int(span.group(1)), int(span.group(2) or span.group(1))
+    pages = [re.match(r"\s*p\. (\d+) → (\d+)", line) for line in lines]
+    pairs = [(int(m.group(1)), int(m.group(2))) for m in pages if m]
+    assert pairs[0] == (1, 1)
     for a, b in pairs:
-        if a.isdigit() and b.isdigit() and int(a) > gone:
-            assert int(b) == int(a) - 1, (a, b)
-    assert lines[-1].startswith("atlas: ") and "1 removed" in lines[-1], lines[-1]
+        assert b == (a if a < first else a - (last - first + 1)), (a, b)
+    assert lines[-1].startswith("atlas: ") and f"{last - first + 1} removed" in lines[-1]
     with pikepdf.open(sheet) as pdf:  # the contact sheet: a PDF of a few landscape pages
         assert 1 <= len(pdf.pages) <= len(pairs)
         box = [float(v) for v in pdf.pages[0].mediabox]
@@ -158,3 +169,38 @@ def test_pages_are_aligned_by_text_not_by_position() -> None:
     assert old[3].key == new[4].key  # the folio is masked: same text on another page
     pairs = [(a.number if a else None, b.number if b else None) for a, b in align(old, new)]
     assert pairs == [(1, 1), (2, 2), (None, 3), (3, 4), (4, 5), (5, 6)]
+
+
+def test_dot_leaders_are_drawn_without_their_tiny_tiles(tmp_path: Path) -> None:
+    """Poppler draws a tiling pattern tile by tile (the sommaire's dot leaders: 7 s a page):
+    such a page is drawn from a copy whose pattern fills are transparent, the rest intact."""
+    from reports.proof.diff import _cost, lighten, rasterize
+
+    pdf = pikepdf.new()
+    page = pdf.add_blank_page(page_size=(200, 100))
+    tile = pdf.make_stream(
+        b"0 g 0 0 0.5 0.5 re f",
+        Type=pikepdf.Name.Pattern,
+        PatternType=1,
+        PaintType=1,
+        TilingType=1,
+        BBox=[0, 0, 2, 0.5],
+        XStep=2,
+        YStep=4,
+        Resources=pikepdf.Dictionary(),
+    )
+    page.obj.Resources = pikepdf.Dictionary(Pattern=pikepdf.Dictionary(p0=tile))
+    page.obj.Contents = pdf.make_stream(
+        b"q /Pattern cs /p0 scn 0 0 200 100 re f Q q 0 g 150 40 40 40 re f Q"
+    )
+    source, light = tmp_path / "leaders.pdf", tmp_path / "light.pdf"
+    pdf.save(source)
+    with pikepdf.open(source) as opened:
+        assert _cost(opened, 1) > 8
+    lighten(source, [1], light)
+    with pikepdf.open(light) as opened:
+        assert b"/AtlasDiffClear gs" in opened.pages[0].obj.Contents.read_bytes()
+    rasters = rasterize({0: [1]}, [source], [{1: 100.0}], tmp_path, dpi=36)
+    grey = rasters[(0, 1)]  # 100 × 50 px: the leaders gone, the black square there
+    assert grey[5:45, 5:70].min() == 255
+    assert grey[15:25, 80:90].max() < 30

@@ -13,5 +13,8 @@ split guillemets, straight apostrophes, one-class maps. ``atlas check`` runs it.
 * :mod:`~reports.proof.document` — the document the rules see, thresholds (:class:`Settings`);
 * :mod:`~reports.proof.rules` — the checks, one function per rule;
 * :mod:`~reports.proof.report` — findings by page and counts per rule;
-* :mod:`~reports.proof.check` — check a PDF, or the fiche / atlas built first.
+* :mod:`~reports.proof.check` — check a PDF, or the fiche / atlas built first;
+* :mod:`~reports.proof.diff` — ``atlas diff``: the pages that differ between two builds
+  (pages matched by their text, changed areas found on low-resolution rasters);
+* :mod:`~reports.proof.contact` — the contact sheet of a diff (old | new, changes outlined).
 """
