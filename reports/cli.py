@@ -193,10 +193,31 @@ def data_build(sources: Path | None, accept_changes: bool) -> None:
 @click.option(
     "--print", "print_", is_flag=True, help="For a print shop: PDF/X-4, 3 mm bleed, crop marks."
 )
+@click.option(
+    "--layout",
+    type=click.Choice(["fiche", "portrait"]),
+    default=None,
+    help="fiche (régions, France; default) or portrait (4 pages; the default for a "
+    "département, available to régions).",
+)
 def fiche(
-    region: str | None, output: Path | None, as_html: bool, all_: bool, pdfa: bool, print_: bool
+    region: str | None,
+    output: Path | None,
+    as_html: bool,
+    all_: bool,
+    pdfa: bool,
+    print_: bool,
+    layout: str | None,
 ) -> None:
-    """Portrait fiche of REGION (INSEE code, name or slug, or 'france').
+    """Portrait fiche of REGION: a région or a département (INSEE code, name or slug), or
+    'france'. A département gets the 4-page portrait (output/departements/69-rhone.pdf).
+
+    \b
+    Codes: a région code is the région (84, 04, 4); any other code is the département (69,
+    2A, 971); dep:NN names a département whose code is also a région code (dep:84 Vaucluse,
+    dep:01 Ain; reg:NN a région). Names: a whole name is the région of that name, else the
+    département (Rhône, Loire, Paris; Martinique is the région, 972 the département); words
+    of one name (reunion, provence) — several candidates are listed, none is picked.
 
     The PDF is tagged (PDF/UA-1: language, title, headings, table headers, alt texts) and
     carries the CSV of its tables and figures as attachments.
@@ -238,6 +259,8 @@ def fiche(
             check_output(output)  # a device, /proc or a read-only folder: said before the work
         session = Session.open()
         targets = session.all_territories() if all_ else [session.territory(region or "")]
+        if all_ and layout == "portrait":  # France has no portrait: the 18 régions
+            targets = [t for t in targets if not t.is_france]
         for territory in targets:
             path = build_fiche(
                 session,
@@ -247,6 +270,7 @@ def fiche(
                 variant=variant,
                 print_=print_,
                 server=server,
+                layout=layout,
             )
             click.echo(f"atlas: {territory.name} → {path} ({time.perf_counter() - t0:.1f} s)")
             t0 = time.perf_counter()
@@ -279,13 +303,26 @@ def fiche(
 @click.option(
     "--print", "print_", is_flag=True, help="For a print shop: PDF/X-4, 3 mm bleed, crop marks."
 )
+@click.option(
+    "--compare-with",
+    metavar="YEAR",
+    default=None,
+    help="Add what changed since edition YEAR: an 'Évolutions' table per chapter, the "
+    "'Nouveautés de cette édition' paragraph, and <output>-evolutions.csv beside the PDF.",
+)
 def atlas_build(
-    output: Path | None, html: bool, workers: int | None, pdfa: bool, print_: bool
+    output: Path | None,
+    html: bool,
+    workers: int | None,
+    pdfa: bool,
+    print_: bool,
+    compare_with: str | None,
 ) -> None:
     """Build the full atlas (PDF, chapters rendered in parallel).
 
     The PDF is tagged (PDF/UA-1) and carries the CSV of every chapter section as attachments.
     """
+    from reports.documents import compare
     from reports.documents.atlas.build import build_atlas
     from reports.documents.publication import check_publication
     from reports.render.outputs import check_output
@@ -294,6 +331,7 @@ def atlas_build(
     check_publication(html, variant, print_)
     if output:
         check_output(output)  # a device, /proc or a read-only folder: said before the work
+    compared = compare.select(compare_with)  # before the workers start: they inherit it
     report = build_atlas(
         out=output,
         html=html,
@@ -309,6 +347,9 @@ def atlas_build(
             f"atlas: {report.pages} pages in {report.seconds:.1f} s "
             f"({report.passes} pass(es), {report.renders} renders) → {report.path}"
         )
+    if compared:
+        csv_path = compare.write_changes_csv(report.path)
+        click.echo(f"atlas: changes since edition {compared} → {csv_path}")
 
 
 # --- atlas preview: live preview server -----------------------------------------------------
@@ -410,3 +451,91 @@ def diff(old: Path, new: Path, output: Path | None, dpi: int) -> None:
     click.echo(format_diff(report))
     if not report.same:
         click.get_current_context().exit(1)
+
+
+# --- atlas batch: the fiches of a whole level on a Dask cluster -----------------------------
+
+
+@main.command("batch")
+@edition_option
+@click.option(
+    "--level",
+    type=click.Choice(["region", "departement", "epci"]),
+    default="region",
+    show_default=True,
+    help="Territorial level (departement and epci: not available yet).",
+)
+@click.option("--only", metavar="CODES", default=None, help="Only these codes, e.g. 84,94,06.")
+@click.option(
+    "--scheduler",
+    metavar="ADDR",
+    default=None,
+    help="A running Dask scheduler (tcp://host:8786) and its workers, instead of a local "
+    "cluster of one worker process per core.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Output folder; the fiches go to DIR/<level>/ (default: output/<level>/).",
+)
+@click.option(
+    "--workers",
+    "-j",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Local worker processes, 1 to 64 (default: cores).",
+)
+@click.option(
+    "--pdfa", is_flag=True, help="Archival: PDF/A-3a and PDF/UA-1 (tagged, CSV attached)."
+)
+def batch(
+    level: str,
+    only: str | None,
+    scheduler: str | None,
+    output: Path | None,
+    workers: int | None,
+    pdfa: bool,
+) -> None:
+    """Portrait fiches of every territory of a level, built on dask.distributed.
+
+    Resumable: a fiche whose inputs (data, layouts, templates, styles, code, edition) are
+    unchanged since the last run is skipped. A failing fiche does not stop the others: the
+    summary lists each failure and the exit code is 1. Writes DIR/<level>/index.csv and
+    index.html.
+    """
+    from reports.batch import run_batch
+    from reports.batch.plan import parse_only
+    from reports.errors import ConfigError
+
+    if scheduler and workers:
+        raise ConfigError(
+            "--workers is for the local cluster",
+            where="atlas batch",
+            hint="with --scheduler, the workers are those started on the machines",
+        )
+    report = run_batch(
+        level,
+        only=parse_only(only),
+        out_root=output,
+        scheduler=scheduler,
+        workers=workers,
+        variant="pdfa" if pdfa else "tagged",
+        log=lambda m: click.echo(f"  {m}", err=True),
+    )
+    n = len(report.built) + len(report.skipped) + len(report.failed)
+    on = f" on {report.workers} worker(s)" if report.workers else ""
+    click.echo(
+        f"atlas batch: {n} fiche(s) ({level}) in {report.seconds:.1f} s{on} — "
+        f"{len(report.built)} built, {len(report.skipped)} skipped (unchanged), "
+        f"{len(report.failed)} failed → {report.index_html}"
+    )
+    for row in report.failed:
+        click.echo(f"  failed: {row.code}{' ' + row.name if row.name else ''}: {row.error}")
+    if report.failed:
+        raise ReportsError(
+            f"{len(report.failed)} of {n} fiche(s) failed",
+            where="atlas batch",
+            hint="see the failures above; run again to retry them (the others are skipped)",
+        )

@@ -211,9 +211,7 @@ def test_historical_museum_series_recomputed_from_its_workbook() -> None:
         y: sum(r[header.index(str(y))] for r in body if isinstance(r[header.index(str(y))], float))
         for y in years
     }
-    reported = {
-        y: sum(isinstance(r[header.index(str(y))], float) for r in body) for y in years
-    }
+    reported = {y: sum(isinstance(r[header.index(str(y))], float) for r in body) for y in years}
     for data in (PROJECT_ROOT / "data", DERIVED):  # the same in both editions
         s = pd.read_csv(data / "museum_series.csv", dtype={"code": str})
         fr = s[s["level"] == "france"].set_index("year")
@@ -260,3 +258,58 @@ def test_changes_between_the_editions_come_from_both_data() -> None:
     assert text.startswith("Par rapport à l’édition 2025, cette édition prolonge 2 séries")
     assert "jusqu’en 2023 au lieu de 2022, 7 indicateurs" in text
     assert "Aucune valeur d’une année déjà publiée n’a été révisée." in text
+
+
+@needs_sources
+def test_compare_with_adds_a_chapter_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--compare-with 2025``: each chapter gets "Évolutions depuis l'édition précédente"
+    (both editions' values and ranks), the national chapter without ranks."""
+    from reports.documents import compare
+    from reports.documents.session import Session
+
+    monkeypatch.delenv(compare.ENV, raising=False)
+    session = Session.open()
+    assert compare.changes_section(session.paths, session.territory("84")) is None
+    assert compare.select(OLD) == OLD
+    section = compare.changes_section(session.paths, session.territory("84"))
+    assert section is not None and section.title == "Évolutions depuis l’édition précédente"
+    table = section.tables[0]
+    assert table.header == ["Indicateur", "Édition 2025", "Édition 2026", "Rang (préc.)", "Rang"]
+    first = table.rows[0].cells
+    assert first[0] == "Entrées dans les musées de France"
+    assert first[1].endswith("(2022)") and first[2].endswith("(2023)")
+    assert all(r.cells[3].endswith("/18") for r in table.rows)
+    national = compare.changes_section(session.paths, session.territory("france"))
+    assert national is not None and len(national.tables[0].header) == 3
+    csv_rows = compare.changes_csv(session.paths).decode().splitlines()
+    assert csv_rows[0].startswith("level,code,indicator,label")
+    assert any(line.startswith("region,84,F01,") for line in csv_rows)
+    compare.select(None)
+    assert compare.ENV not in os.environ
+
+
+def test_compare_with_refuses_the_same_edition_and_unknown_ones() -> None:
+    r = _atlas("build", "--compare-with", NEW, "-o", "/nonexistent/x.pdf")
+    assert r.returncode == 1 and "the edition being built" in r.stderr, r.stderr
+    r = _atlas("build", "--compare-with", "1999")
+    assert r.returncode == 1 and "no edition '1999'" in r.stderr, r.stderr
+    assert "Traceback" not in r.stderr
+
+
+@pytest.mark.skipif(not os.environ.get("ATLAS_TEST_FULL"), reason="make test-full: 2 atlases")
+def test_old_edition_atlas_and_comparison(tmp_path: Path) -> None:
+    """``atlas build --edition 2025`` says 2022 where 2026 says 2023; ``--compare-with``
+    writes the avant-propos paragraph and the CSV of the changes."""
+    old = tmp_path / "atlas-2025.pdf"
+    r = _atlas("build", "--edition", OLD, "-o", str(old))
+    assert r.returncode == 0, r.stderr
+    for line in _text(old).splitlines():
+        if "2023" in line:
+            assert KEPT_2023.search(line), f"2023 in the 2025 atlas: {line.strip()!r}"
+    new = tmp_path / "atlas.pdf"
+    r = _atlas("build", "--compare-with", OLD, "-o", str(new))
+    assert r.returncode == 0, r.stderr
+    text = _text(new)
+    assert "Nouveautés de cette édition" in text and "prolonge 2 séries" in text
+    assert text.count("Évolutions depuis l’édition précédente") >= 19
+    assert (tmp_path / "atlas-evolutions.csv").is_file()

@@ -51,7 +51,8 @@ class Change:
         def rank(r: int | None) -> str:
             return fmt.fmt_rank_short(r, rank_of) if r and rank_of else "–"
 
-        label = f"{self.label} ({self.unit})" if self.unit else self.label
+        shown = self.unit and self.unit.split("/")[0].rstrip(".") not in self.label.lower()
+        label = f"{self.label} ({self.unit})" if shown else self.label
         return [
             label,
             show(self.old_value, self.old_year),

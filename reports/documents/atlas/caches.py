@@ -18,6 +18,7 @@ from urllib.parse import unquote, urlparse
 
 import reports
 from reports import __version__, edition, integrity
+from reports.documents import compare
 from reports.documents.atlas.units import Unit, budget
 from reports.paths import Paths
 from reports.render.attachments import CsvFile
@@ -51,6 +52,7 @@ def html_key(paths: Paths, dpi: int, attach: bool) -> str:
                 h.update(f.read_bytes())
     h.update(paths.layouts.read_bytes())
     h.update(edition.current().path.read_bytes())  # the years and labels printed
+    h.update(compare.key(paths).encode())  # --compare-with: the edition compared with
     return h.hexdigest()[:32]
 
 

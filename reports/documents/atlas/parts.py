@@ -11,6 +11,7 @@ from typing import Any
 from reports.content.model import ChapterCtx, FigureCtx, SectionCtx
 from reports.content.tables import Row, TableCtx
 from reports.data.territories import FRANCE, Territory
+from reports.documents import compare
 from reports.documents.chapter import build_chapter, chapter_sources, number_chapter
 from reports.documents.session import STYLESHEETS, Session
 from reports.errors import ConfigError
@@ -216,4 +217,12 @@ def chapter(session: Session, parts: list[Part], territory: Territory) -> Chapte
         ctx.sections[notes_at:notes_at] = extra
         number_chapter(ctx)
         ctx.sources = chapter_sources(session.store, ctx.sections) or ctx.sources
+    evolutions = compare.changes_section(session.paths, territory)  # --compare-with
+    if evolutions is not None:
+        notes_at = next(
+            (i for i, s in enumerate(ctx.sections) if s.template == "sections/notes.html"),
+            len(ctx.sections),
+        )
+        ctx.sections.insert(notes_at, evolutions)
+        number_chapter(ctx)
     return ctx

@@ -11,6 +11,7 @@ from typing import Any
 from reports import edition
 from reports.content.model import ChapterCtx, DocCtx, FigureCtx
 from reports.data.territories import FRANCE, Territory
+from reports.documents import compare
 from reports.documents.atlas.parts import (
     ANNEXES,
     ATLAS_STYLESHEETS,
@@ -316,9 +317,14 @@ ANNEX_SECTIONS = (
 
 
 def front_html(session: Session, atlas: list[Part], plan: Plan) -> str:
+    parts = front_parts(atlas)
+    comparison = compare.active(session.paths)  # --compare-with: "Nouveautés de cette édition"
+    for part in parts:
+        if comparison is not None and part["id"] == "foreword":
+            part["novelties"] = comparison.novelties
     return unit_html(
         session,
-        front_parts(atlas),
+        parts,
         pad=True,
         running="",
         plan=plan,
