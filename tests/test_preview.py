@@ -211,6 +211,43 @@ def test_stylesheet_edit_relays_every_section_and_template_edit_one(tmp_path: Pa
         preview.close()
 
 
+def test_proof_of_a_rendering_is_atlas_check_of_its_pdf() -> None:
+    """The preview proofreads what it laid out (a tagged PDF of its pages, after the render,
+    once idle): the same findings, page by page, as ``atlas check`` on the built fiche."""
+    import asyncio
+
+    from reports.documents.fiche import build_fiche
+    from reports.documents.session import Session
+    from reports.proof.check import check_pdf
+
+    preview = Preview(PreviewPaths())
+
+    async def render_and_proofread() -> Any:
+        state = await preview.state(SLUG)
+        assert state.error is None and state.good is not None
+        assert preview.proof_pending(SLUG)  # scheduled, not run during the render
+        while preview.proof_pending(SLUG):
+            await asyncio.sleep(0.05)
+        return state.good, preview.proof(SLUG)
+
+    try:
+        good, proof = asyncio.run(render_and_proofread())
+        assert proof is not None and proof.error is None
+        assert proof.generation == good.generation
+        assert proof.keys == [p.key for p in good.pages]
+        seen = {
+            (proof.keys.index(key) + 1, f["rule"])
+            for key, found in proof.findings.items()
+            for f in found
+        }
+        session = Session.open()
+        built = build_fiche(session, session.territory(SLUG), preview.tmp / "built.pdf")
+        expected = {(f.page, f.rule) for f in check_pdf(built).findings}
+        assert seen == expected
+    finally:
+        preview.close()
+
+
 # -- real server + real browser -------------------------------------------------------------------
 
 
@@ -371,3 +408,39 @@ def test_pdf_on_demand_has_the_sheets_page_count(server: ServerThread) -> None:
     status, pdf, ctype = get(server, f"/pdf/{SLUG}.pdf")
     assert status == 200 and ctype == "application/pdf" and pdf.startswith(b"%PDF")
     assert len(PdfReader(io.BytesIO(pdf)).pages) == sheets
+
+
+def test_check_findings_show_on_their_sheet(  # type: ignore[no-untyped-def]
+    page, server: ServerThread, templates: Path
+) -> None:
+    """A placeholder put in the opener: its ``atlas check`` finding shows on page 1 (badge and
+    list under the sheet) after the live refresh, and goes away when the text is fixed."""
+    import json
+
+    opener = templates / "sections" / "opener.html"
+    original = opener.read_text(encoding="utf-8")
+    open_fiche(page, server)
+    page.wait_for_function("document.body.dataset.proofGeneration !== undefined")
+    placeholder = '.sheet-wrap .proof li[data-rule="placeholder"]'
+    assert page.locator(placeholder).count() == 0
+    try:
+        opener.write_text(
+            original.replace('<p class="subtitle">', '<p class="subtitle">[à compléter] '),
+            encoding="utf-8",
+        )
+        page.wait_for_selector(placeholder)
+        first = page.locator(".sheet-wrap").first
+        assert first.locator('.proof li[data-rule="placeholder"]').count() == 1
+        assert "[à compléter]" in first.locator(".proof").inner_text()
+        assert first.locator(".sheet .proof-badge").is_visible()
+        assert page.locator(placeholder).count() == 1  # on its sheet only
+        assert "check finding" in page.locator("#proof-count").inner_text()
+        key = first.get_attribute("data-key")
+        status, body, _ = get(server, f"/api/proof/{SLUG}")
+        assert status == 200
+        found = json.loads(body)["findings"][key]
+        assert any(f["rule"] == "placeholder" for f in found)
+    finally:
+        opener.write_text(original, encoding="utf-8")
+    page.wait_for_function(f"!document.querySelector('{placeholder}')")
+    assert get(server, "/api/proof/nowhere")[0] == 404

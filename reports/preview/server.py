@@ -59,6 +59,17 @@ exception shows an overlay naming the file and line; the last good sheets stay u
 the server keeps running. WeasyPrint's CSS warnings are shown in a banner with the stylesheet's
 file:line:column.
 
+Check findings on their sheet
+-----------------------------
+Each rendering is proofread by ``atlas check``'s rules (:mod:`reports.proof`) once it is on
+screen: when the worker thread has been idle for ``PROOF_IDLE`` (0.6 s: the viewer's page images
+painted first, a quick series of edits not queued behind it), the laid-out pages are written as
+a tagged PDF (≈ 0.25 s for a 12-page fiche) and checked (≈ 0.2 s), two jobs each skipped when a
+newer rendering exists, so an edit waits at most for one of them. The findings are kept by page
+content key, pushed by a ``proof`` event and shown on their sheet (a badge on the page, the list
+under it); the same findings as ``atlas check`` on the built fiche (tested).
+``ATLAS_PREVIEW_PROOF=0`` turns it off.
+
 Security
 --------
 Bound to 127.0.0.1 unless ``--host`` says otherwise, with a warning then (the preview has no

@@ -233,6 +233,11 @@ const AtlasPreview = (() => {
       if (!(st.error && failedGen === st.generation)) await showPages(st);
       const t2 = performance.now();
       warnings(st.warnings);
+      if (st.pages.some((p) => p.findings === null)) {  // the new pages are being proofread
+        const el = $("proof-count");
+        el.textContent = "checking…";
+        el.className = "proof-count";
+      }
       overlay(st.error, st.generation);
       if (!pane.hidden) pane.src = st.html + "?g=" + st.generation;
       body.dataset.generation = String(st.generation);
