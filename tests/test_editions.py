@@ -29,8 +29,8 @@ SOURCES = Paths().sources
 OLD, NEW = "2025", "2026"
 DERIVED = PROJECT_ROOT / "editions" / "derived" / OLD
 YEAR = re.compile(r"(?<![\w.])(19|20)\d{2}(?!\w)")
-#: not vintages: a namespace URI, the YAML tag of merge keys
-NOT_YEARS = re.compile(r"https?://\S+|tag:yaml\.org,\d{4}")
+#: not vintages: a namespace URI, the YAML tag of merge keys, a Unicode code point
+NOT_YEARS = re.compile(r"https?://\S+|tag:yaml\.org,\d{4}|U\+[0-9A-F]{4}")
 
 needs_sources = pytest.mark.skipif(not SOURCES.is_dir(), reason="raw sources not staged")
 

@@ -135,6 +135,13 @@ def test_page_empty_and_notes_exemption(make):
     assert rules_of(report) == {1: {"page-empty"}}
     assert "empty" in report.findings[0].message
     assert report.exempt == {2: "notes"}
+    # the chapter's closing page, on which its notes begin after the last content
+    closing = f"<h2>Offre culturelle</h2><p>{PARAGRAPH * 6}</p><h2>Notes et sources</h2><p>x</p>"
+    report = check(make(closing), "page-empty")
+    assert report.findings == [] and report.exempt == {1: "notes"}
+    # a sommaire line "Notes et sources" is not a heading: the page is still checked
+    toc = f"<h2>Sommaire</h2><p>{PARAGRAPH * 6}</p><p>Notes et sources 29</p>"
+    assert rules_of(check(make(toc), "page-empty")) == {1: {"page-empty"}}
 
 
 def test_cover_and_blank_pages_are_exempt(make):

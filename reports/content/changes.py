@@ -166,7 +166,7 @@ def novelties(old: Store, new: Store, old_label: str) -> str:
         (common["value_old"] - common["value_new"]).abs()
         > 1e-9 * common["value_new"].abs().clip(lower=1)
     ]
-    since = f"{old_label[0].lower()}{old_label[1:]}"  # "Édition 2025" → "édition 2025"
+    since = f"{old_label[0].lower()}{old_label[1:]}"  # "Édition <year>" → "édition <year>"
     if sources:
         items = [
             f"{src} (jusqu’en {new_year} au lieu de {old_year}, {len(labels)} indicateur"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from reports import edition
 from reports.config import Layouts, SectionSpec
 from reports.content.analysis import analyse
 from reports.content.keys import key_messages
@@ -19,13 +20,14 @@ from reports.data.territories import Territory
 from reports.figures import catalogue
 from reports.paths import Paths
 
-METHOD_NOTE = (
+METHOD_NOTE = edition.current().text(
     "Les ratios sont calculés en sommant d'abord les numérateurs et les dénominateurs sur le "
     "territoire (jamais en moyennant des ratios). Population de référence : Insee, population "
-    "totale 2018 (Mayotte : recensement 2017). n.d. : donnée non disponible ; s.o. : sans objet. "
+    "totale {population} (Mayotte : recensement {population_mayotte}). n.d. : donnée non "
+    "disponible ; s.o. : sans objet. "
     "Les rangs sont établis parmi les régions renseignées. Les classes des cartes sont calculées "
-    "une fois sur les 101 départements (seuils naturels de Jenks) et sont identiques dans toutes "
-    "les fiches."
+    "une fois sur les 101 départements (méthode indiquée sous chaque carte) et sont identiques "
+    "dans toutes les fiches."
 )
 
 
@@ -51,6 +53,45 @@ def _nd_notes(store: Store, inds: list[str], territory: Territory) -> list[str]:
     return notes
 
 
+_ND_LINE = re.compile(
+    r"^(?P<label>.+?) : (?P<mark>n\.d\.|s\.o\.)(?: pour [^,]+,| —) (?P<why>.+?)\.?$"
+)
+
+
+def _lower_first(label: str) -> str:
+    """"Écrans de cinéma" → "écrans de cinéma" inside a list (an acronym keeps its capitals)."""
+    return label[0].lower() + label[1:] if len(label) > 1 and label[1].islower() else label
+
+
+def group_nd_notes(notes: list[str]) -> list[str]:
+    """The n.d. / s.o. notes with one line per reason (DESIGN.md: explained once): "A : n.d.
+    pour la région X, why." and "B : n.d. — why." become "A et b : n.d. — why."; a line of
+    another form is kept as it is."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    out: list[str | tuple[str, str]] = []
+    for note in notes:
+        m = _ND_LINE.match(note)
+        if m is None:
+            out.append(note)
+            continue
+        key = (m["mark"], m["why"].strip())
+        if key not in groups:
+            groups[key] = []
+            out.append(key)
+        if m["label"] not in groups[key]:
+            groups[key].append(m["label"])
+    lines: list[str] = []
+    for item in out:
+        if isinstance(item, str):
+            lines.append(item)
+            continue
+        labels = groups[item]
+        named = [labels[0], *(_lower_first(x) for x in labels[1:])]
+        joined = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " et " + named[-1]
+        lines.append(f"{joined} : {item[0]} — {item[1]}.")
+    return list(dict.fromkeys(lines))
+
+
 def _sources(store: Store, inds: list[str]) -> list[str]:
     out: list[str] = []
     for ind in dict.fromkeys(inds):
@@ -70,7 +111,7 @@ def _years(vintage: str) -> tuple[int, int] | None:
 
 def _vintages(store: Store) -> dict[str, list[str]]:
     """Each source of indicator_meta.csv (one by one: a line joined by " ; " is split) → its
-    vintages, without one that lies within another (2019–2023 within 2014–2023)."""
+    vintages, without one that lies within another (a change over years within a series)."""
     out: dict[str, list[str]] = {}
     for source, vintage in zip(store.meta["source"], store.meta["vintage"], strict=True):
         v = str(vintage)
@@ -161,10 +202,13 @@ def build_section(
             ctx.figures.append(fig)
     if spec.id == "offre" and kind == "drom":
         ctx.boxes.append(
-            "Les données du CNC sur les établissements cinématographiques (2022) et la série "
-            "2003-2023 couvrent la seule France métropolitaine : les indicateurs de fréquentation "
-            "du cinéma sont non disponibles (n.d.) pour les DROM. Le nombre de cinémas provient "
-            "de la base des équipements du Deps (millésime ≈ 2019)."
+            edition.current().text(
+                "Les données du CNC sur les établissements cinématographiques ({cinemas}) et la "
+                "série {screens_first}–{screens_last} couvrent la seule France métropolitaine : "
+                "les indicateurs de fréquentation du cinéma sont non disponibles (n.d.) pour les "
+                "DROM. Le nombre de cinémas provient de la base des équipements du Deps "
+                "(millésime ≈ {cinemas_drom})."
+            )
         )
     return ctx, nd
 
@@ -188,7 +232,7 @@ def build_chapter(
         sections.append(section)
         nd += section_nd
         inds += _indicators_of_section(layouts, spec, territory.kind)
-    nd_all = list(dict.fromkeys(nd + _nd_notes(store, inds, territory)))
+    nd_all = group_nd_notes(list(dict.fromkeys(nd + _nd_notes(store, inds, territory))))
     if territory.is_france:
         kicker, subtitle = (
             "France entière",

@@ -117,7 +117,19 @@ def exemption(doc: Document, view: PageView) -> str | None:
         return "colophon"
     if lines and doc.structure.tagged and _in_notes_section(doc, view):
         return "notes"
+    if any(_is_notes_heading(ln) for ln in lines):  # a chapter's notes end its last page
+        return "notes"
     return None
+
+
+#: printed size from which a "Notes…" line is a heading, not a sommaire or body line
+NOTES_HEADING_PT = 11.0
+
+
+def _is_notes_heading(line) -> bool:  # noqa: ANN001 (a reports.proof.lines.Line)
+    """A "Notes et sources" heading: the notes are a chapter's last section, so the page on
+    which they begin is its closing page (DESIGN: a chapter's notes page is excepted)."""
+    return bool(NOTES_RE.match(line.text)) and max(r.size for r in line.runs) >= NOTES_HEADING_PT
 
 
 def _in_notes_section(doc: Document, view: PageView) -> bool:

@@ -15,6 +15,7 @@ from typing import Any
 
 import jinja2
 
+from reports import edition
 from reports.content import fmt
 from reports.errors import RenderError, ReportsError
 from reports.render import typography
@@ -30,6 +31,7 @@ def make_env(templates_dir: Path) -> jinja2.Environment:
         auto_reload=True,
     )
     env.filters.update(fmt.FILTERS)
+    env.globals["years"] = dict(edition.current().years)  # {{ years.museums_last }}
     return env
 
 
