@@ -174,7 +174,7 @@ KEPT_2023 = re.compile(r"jardin|patrimoniaux|remarquable", re.I)
 def test_old_edition_fiche_says_2022_where_the_current_says_2023(
     old_fiche: Path, fiche_pdfs: dict[str, Path]
 ) -> None:
-    old, new = _text(old_fiche), _text(fiche_pdfs["france"])
+    old, new = _text(old_fiche), _text(fiche_pdfs["FR"])
     assert "Édition 2025" in old and "Édition 2026" not in old
     for line in old.splitlines():
         if "2023" in line:

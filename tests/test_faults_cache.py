@@ -55,9 +55,9 @@ class Fiche:
 
 
 def copy_project(source: Path, dest: Path) -> Path:
-    """The package, templates, styles, layouts and data of ``source`` (bytecode included:
+    """The package, templates, styles, layouts, editions and data of ``source`` (bytecode included:
     copied with its sources' times, it stays valid)."""
-    for name in ("reports", "templates", "styles", "data"):
+    for name in ("reports", "templates", "styles", "data", "editions"):
         shutil.copytree(source / name, dest / name)
     shutil.copy2(source / "layouts.yaml", dest / "layouts.yaml")
     return dest

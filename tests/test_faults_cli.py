@@ -225,7 +225,8 @@ def test_valid_layouts_parse_as_before() -> None:
 @pytest.mark.parametrize(
     ("name", "candidates"),
     [
-        ("loire", "Centre-Val de Loire (24) or Pays de la Loire (52)?"),
+        # "loire" alone is the département Loire (42): a whole name that is no région's
+        ("reg:loire", "Centre-Val de Loire (24) or Pays de la Loire (52)?"),
         ("de-france", "Île-de-France (11) or Hauts-de-France (32)?"),
     ],
 )

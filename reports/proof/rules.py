@@ -135,7 +135,8 @@ def _is_notes_heading(line) -> bool:  # noqa: ANN001 (a reports.proof.lines.Line
 def _in_notes_section(doc: Document, view: PageView) -> bool:
     """True when the page's first content comes under a "Notes…" heading: scanning back
     the headings of each enclosing level, a notes heading is met before one of its level or
-    above, and the content is inside the notes heading's container."""
+    above. (The content need not sit in the heading's own container: a fiche laid out in
+    parts continues its notes in the structure of a later part.)"""
     first = next((r for r in view.page.runs if view.inside(r.box) and not r.artifact), None)
     hit = doc.structure.content.get((view.page.id, first.mcid)) if first is not None else None
     if hit is None:
@@ -147,8 +148,7 @@ def _in_notes_section(doc: Document, view: PageView) -> bool:
     for _rank, level, notes, index in reversed(headings[:i]):
         if level < bound:
             if notes:
-                parent = doc.structure.elements[index].parent
-                return parent is not None and doc.is_descendant(element, parent)
+                return doc.structure.elements[index].parent is not None
             bound = level
             if bound <= 1:
                 break
