@@ -183,7 +183,8 @@ def data_build(sources: Path | None, accept_changes: bool) -> None:
     "--output",
     type=click.Path(path_type=Path, dir_okay=False),
     default=None,
-    help="Output file (default: output/fiches/<slug>.pdf).",
+    help="Output file (default: output/fiches/<slug>.pdf; a département: "
+    "output/departements/<code>-<slug>.pdf).",
 )
 @click.option("--html", "as_html", is_flag=True, help="Write the HTML given to WeasyPrint.")
 @click.option("--all", "all_", is_flag=True, help="Build the 19 fiches (18 régions + France).")

@@ -45,7 +45,11 @@ from reports.render.pdf import (
 FICHE_PARTS = 2
 
 
-def fiche_doc(session: Session, territory: Territory) -> DocCtx:
+def fiche_doc(session: Session, territory: Territory, layout: str | None = None) -> DocCtx:
+    from reports.documents import portrait  # the portrait layout (départements' default)
+
+    if portrait.layout_for(territory, layout) == "portrait":
+        return portrait.portrait_doc(session, territory)
     spec = session.layouts.document("fiche")
     chapter = build_chapter(session.store, session.layouts, spec.sections, territory, session.paths)
     return doc_ctx(session, "fiche", f"{spec.title} — {territory.name}", [chapter])
@@ -55,7 +59,13 @@ def fiche_html(session: Session, territory: Territory) -> str:
     return render_html(session, "fiche.html", fiche_doc(session, territory))
 
 
-def default_fiche_path(session: Session, territory: Territory, html: bool = False) -> Path:
+def default_fiche_path(
+    session: Session, territory: Territory, html: bool = False, layout: str | None = None
+) -> Path:
+    from reports.documents import portrait
+
+    if portrait.layout_for(territory, layout) == "portrait":
+        return portrait.portrait_path(session, territory, html)
     return session.paths.fiches_output / f"{territory.slug}.{'html' if html else 'pdf'}"
 
 
@@ -70,6 +80,7 @@ def build_fiche(
     print_: bool = False,
     workers: int | None = None,
     server: RenderServer | None = None,
+    layout: str | None = None,
 ) -> Path:
     """The fiche of ``territory`` as PDF (``variant``: tagged | pdfa | plain; ``attach``: embed
     the CSV of its tables and figures; ``print_``: bleed and crop marks), or as HTML.
@@ -79,16 +90,17 @@ def build_fiche(
     out as :data:`FICHE_PARTS` parts in parallel. Pass ``workers=1`` from a multi-threaded
     caller (no fork: the same PDF, on one core). ``server``: a render process the caller
     started earlier still (the CLI starts it before importing the data libraries).
+    ``layout``: ``fiche`` or ``portrait`` (default: portrait for a département, else fiche).
     """
     check_publication(html, variant, print_)
-    target = out or default_fiche_path(session, territory, html)
+    target = out or default_fiche_path(session, territory, html, layout)
     forking = can_fork(workers) and not html and server is None
     with RenderServer(session.paths.root) if forking else nullcontext(server) as server:
         with (
             resolution(figure_dpi(print_)),
             deferred_drawing(workers, warm=(departements(session.paths),)),
         ):
-            doc = fiche_doc(session, territory)
+            doc = fiche_doc(session, territory, layout)
             # what needs the figure paths but not the figure files: done while workers draw
             text = render_html(session, "fiche.html", doc)
             attached = attach and not html

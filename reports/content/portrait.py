@@ -1,0 +1,546 @@
+"""What a compact portrait says (``portrait`` layout, ATLAS_SPEC §8): a département compared
+with its région and France and ranked among the 101 départements and among those of its
+région; or a région compared with France and ranked among the 18 régions.
+
+The région sentences of :mod:`reports.content.analysis` assume a région (``la région X``, région
+ranks from ``data/``); this module has its own small set, written for either level. Ranks are
+computed here from the values of ``indicators.csv`` at the territory's level: descending (1 =
+the highest value), competition ranking (two equal values share a rank, the next rank is
+skipped), n.d. excluded (the number ranked is then said). No drawing here; everything returned
+is formatted text (:mod:`reports.content.present`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from reports import edition
+from reports.content import fmt
+from reports.content.keys import KeyMessage
+from reports.content.model import FigureCtx, SectionCtx
+from reports.content.present import format_number, format_value, unit_label
+from reports.content.tables import (
+    Row,
+    TableCtx,
+    about_100_note,
+    coverage_note,
+    fr_cell,
+    france_code_for,
+    with_coverage,
+)
+from reports.content.wording import FAR, METRO, NATIONAL, cap, gap_wording, join
+from reports.data.store import Store, Value
+from reports.data.territories import Territory
+from reports.errors import ConfigError, DataError
+
+#: key messages: candidate indicators (theme, indicator), in page order
+KEY_CANDIDATES = (
+    ("offre", "O01_p100k"),
+    ("offre", "O02_p100k"),
+    ("offre", "O05_p100k"),
+    ("offre", "O10_p100k"),
+    ("offre", "O14_p100k"),
+    ("frequentation", "F02"),
+    ("frequentation", "F09"),
+    ("depenses", "D01_per_inh"),
+    ("depenses", "D05_per_inh"),
+    ("depenses", "D06_per_inh"),
+    ("emploi", "E01_share"),
+    ("emploi", "N01_share"),
+)
+KEY_MESSAGES = 3
+
+
+@dataclass(frozen=True)
+class Rank:
+    rank: int | None  # None: the territory's value is n.d.
+    of: int  # territories ranked (n.d. excluded)
+    tied: bool = False
+
+    @property
+    def known(self) -> bool:
+        return self.rank is not None and self.of > 1
+
+
+def ordinal(rank: int) -> str:
+    return f"{rank}{'re' if rank == 1 else 'e'}"
+
+
+@dataclass
+class Portrait:
+    """One territory and its references: values, comparison values, ranks, wording."""
+
+    store: Store
+    territory: Territory
+    region_name: str = ""
+    members: list[str] = field(default_factory=list)  # départements of its région
+    n_peers: int = 0  # 101 départements or 18 régions
+
+    @classmethod
+    def of(cls, store: Store, territory: Territory) -> Portrait:
+        if territory.is_france:
+            raise ConfigError(
+                "the portrait layout is for a région or a département",
+                where="--layout portrait",
+                hint="France has the fiche layout (atlas fiche france)",
+            )
+        t = store.territories
+        if territory.is_departement:
+            region = str(store.territory("region", territory.region)["name"])
+            members = store.departements_of(territory.region)
+            peers = int((t["level"] == "departement").sum())
+        else:
+            region, members = territory.name, store.departements_of(territory.code)
+            peers = int((t["level"] == "region").sum())
+        return cls(store, territory, region, members, peers)
+
+    # --- who -----------------------------------------------------------------------------
+    @property
+    def level(self) -> str:
+        return self.territory.level
+
+    @property
+    def dep(self) -> bool:
+        return self.territory.is_departement
+
+    @property
+    def with_region(self) -> bool:
+        """A région column and région ranks: a département of a région of several."""
+        return self.dep and len(self.members) > 1
+
+    @property
+    def noun(self) -> str:
+        return "le département" if self.dep else "la région"
+
+    @property
+    def pronoun(self) -> str:
+        return "il" if self.dep else "elle"
+
+    @property
+    def peers_text(self) -> str:
+        return "départements" if self.dep else "régions"
+
+    # --- values --------------------------------------------------------------------------
+    def get(self, ind: str) -> Value:
+        return self.store.get(ind, self.level, self.territory.code)
+
+    def region(self, ind: str) -> Value:
+        return self.store.get(ind, "region", self.territory.region)
+
+    def france(self, ind: str) -> Value:
+        return self.store.get(ind, "france", france_code_for(self.store, ind))
+
+    def metro(self, ind: str) -> bool:
+        return france_code_for(self.store, ind) == "FRM"
+
+    def show(self, v: Value) -> str:
+        return format_value(self.store, v)
+
+    def rank(self, ind: str, within_region: bool = False) -> Rank:
+        """Rank of the territory's value of ``ind`` among the territories of its level (or the
+        départements of its région), descending, competition ranking, n.d. excluded."""
+        v = self.get(ind)
+        values = self.store.level_values(ind, self.level, v.year)
+        if within_region:
+            values = values.reindex(self.members)
+        values = values.dropna()
+        if v.value is None or self.territory.code not in values.index:
+            return Rank(None, len(values))
+        x = float(values[self.territory.code])
+        return Rank(int((values > x).sum()) + 1, len(values), int((values == x).sum()) > 1)
+
+    def rank_cell(self, r: Rank) -> str:
+        if r.rank is None:
+            return fmt.ND
+        return f"{ordinal(r.rank)}/{r.of}"
+
+    def rank_words(self, r: Rank, within_region: bool = False) -> str:
+        """``12e sur 101 départements`` / ``3e des 12 départements de la région``."""
+        if r.rank is None:
+            return ""
+        tied = " ex aequo" if r.tied else ""
+        if within_region:
+            return f"{ordinal(r.rank)}{tied} des {r.of} départements de la région"
+        filled = "" if r.of == self.n_peers else " renseignés" if self.dep else " renseignées"
+        return f"{ordinal(r.rank)}{tied} sur {r.of} {self.peers_text}{filled}"
+
+    def ranks_clause(self, ind: str) -> str:
+        """`` ; 12e sur 101 départements, 3e des 12 départements de la région``."""
+        parts = [self.rank_words(self.rank(ind))]
+        if self.with_region:
+            parts.append(self.rank_words(self.rank(ind, True), True))
+        parts = [p for p in parts if p]
+        return " ; " + ", ".join(parts) if parts else ""
+
+    def gap(self, ind: str, feminine: bool = False) -> str:
+        """``un niveau nettement supérieur à la moyenne nationale (10,9)``, or ''."""
+        v, r = self.get(ind), self.france(ind)
+        if v.value is None or not r.value:
+            return ""
+        reference = METRO if self.metro(ind) else NATIONAL
+        return f"{gap_wording(v.value, r.value, feminine, reference)} ({self.show(r)})"
+
+    def label(self, ind: str, year: int | None = None) -> str:
+        """``Population (hab., <year>)``: the unit when the label does not say it already."""
+        label, unit = self.store.label(ind), unit_label(self.store, ind)
+        said = unit.lower() in label.lower() or (
+            (unit.startswith("pour ") and " pour " in label)
+            or ("/hab." in unit and "par habitant" in label)
+            or (unit == "%" and label.startswith(("Part ", "Évolution ")))
+        )
+        parts = ([unit] if unit and not said else []) + ([str(year)] if year else [])
+        return f"{label} ({', '.join(parts)})" if parts else label
+
+
+# --- tables --------------------------------------------------------------------------------
+def comparison_table(p: Portrait, tid: str, title: str, inds: list[str]) -> TableCtx:
+    """The territory, its région (a département of a région of several), France and the ranks."""
+    store, code = p.store, p.territory.code
+    if p.dep:
+        header = ["Indicateur", "Département"]
+        header += ["Région"] if p.with_region else []
+        header += ["France", f"Rang parmi les {p.n_peers} départements"]
+        header += ["Rang dans la région"] if p.with_region else []
+    else:
+        header = ["Indicateur", "Région", "France", f"Rang parmi les {p.n_peers} régions"]
+    rows = []
+    fr_notes: list[str] = []
+    for ind in inds:
+        v = p.get(ind)
+        cells = [p.label(ind, v.year), with_coverage(store, ind, p.level, code, p.show(v))]
+        if p.with_region:
+            cells.append(
+                with_coverage(store, ind, "region", p.territory.region, p.show(p.region(ind)))
+            )
+        fr = p.france(ind)
+        france = format_value(store, fr) + (" (métro.)" if p.metro(ind) else "")
+        if fr.value is not None and fr.note:  # a long scope note goes under the table
+            france += "\u00a0*"
+            fr_notes.append(
+                f"* France, {store.label(ind)[0].lower()}{store.label(ind)[1:]} : {fr.note}."
+            )
+        cells += [france, p.rank_cell(p.rank(ind))]
+        if p.with_region:
+            cells.append(p.rank_cell(p.rank(ind, True)))
+        rows.append(Row(cells))
+    sources: list[str] = []
+    for ind in inds:
+        s = store.info(ind)["source"]
+        if s and s not in sources:
+            sources.append(s)
+    table = TableCtx(tid, title, header, rows, "Source : " + " ; ".join(sources))
+    places = [(p.level, code)] + ([("region", p.territory.region)] if p.with_region else [])
+    table.notes += coverage_note(store, inds, places) + about_100_note(store, inds, places)
+    table.notes += fr_notes
+    table.data = tuple((ind, lvl) for ind in inds for lvl in dict.fromkeys((p.level, "region")))
+    return table
+
+
+#: small numbers in words in a title ("Les cinq départements d'outre-mer")
+_WORDS = {2: "deux", 3: "trois", 4: "quatre", 5: "cinq", 6: "six", 7: "sept", 8: "huit"}
+
+
+def _count(n: int) -> str:
+    return _WORDS.get(n, str(n))
+
+
+def members_table(p: Portrait, tid: str, inds: list[str], totals: bool = True) -> TableCtx | None:
+    """The départements of the région side by side (the territory's row set apart), with the
+    région and France rows (``totals``); for a région of one département (a DROM), the five
+    départements d'outre-mer with the DROM and France rows; None for another région of one
+    département."""
+    store = p.store
+    t = store.territories
+    codes, own = p.members, p.territory.code if p.dep else ""
+    region_code = p.territory.region if p.dep else p.territory.code
+    ref: tuple[str, str, str] = (
+        "region",
+        region_code,
+        str(store.territory("region", region_code)["name"]),
+    )
+    title = f"Les {_count(len(codes))} départements de la région {p.region_name}"
+    if len(codes) < 2:
+        if p.territory.kind != "drom":
+            return None
+        own = codes[0] if codes else own
+        codes = list(t[(t["level"] == "departement") & (t["zone"] == "drom")]["code"])
+        ref = ("france", "DROM", "Ensemble des DROM")
+        title = f"Les {_count(len(codes))} départements d\u2019outre-mer"
+    names = t.set_index(["level", "code"])["name"]
+    header = ["Département"] + [p.label(i) for i in inds]
+    rows = []
+    for dep in codes:
+        cells = [f"{names[('departement', dep)]} ({dep})"]
+        cells += [format_value(store, store.get(i, "departement", dep)) for i in inds]
+        rows.append(Row(cells, "region" if dep == own else ""))
+    if totals:
+        refs = [format_value(store, store.get(i, ref[0], ref[1])) for i in inds]
+        rows.append(Row([ref[2], *refs], "france"))
+        rows.append(Row(["France"] + [fr_cell(store, p.france(i)) for i in inds], "france"))
+    sources = list(dict.fromkeys(store.info(i)["source"] for i in inds))
+    table = TableCtx(tid, title, header, rows, "Source : " + " ; ".join(sources))
+    table.css = "by-territory"
+    table.data = tuple((i, "departement") for i in inds)
+    return table
+
+
+# --- identity ------------------------------------------------------------------------------
+def identity(p: Portrait) -> list[tuple[str, str]]:
+    """The identity lines of page 1: (label, value)."""
+    store = p.store
+    out: list[tuple[str, str]] = []
+    if p.dep:
+        out.append(("Région", p.region_name))
+    else:
+        out.append(("Départements", fmt.fmt_int(len(p.members))))
+    pop = p.get("C01")
+    text = f"{p.show(pop)}{fmt.NBSP}hab."
+    if p.with_region and pop.value:
+        share = pop.value / (p.region("C01").value or pop.value) * 100
+        text += f", {fmt.fmt_pct(share)} de la région"
+    elif pop.value and (fr := p.france("C01").value):
+        text += f", {fmt.fmt_pct(pop.value / fr * 100)} de la France"
+    out.append((f"Population ({pop.year})" if pop.year else "Population", text))
+    dens = p.get("C03")
+    dens_text = p.show(dens)
+    if dens.value is not None:
+        dens_text += (
+            f"{fmt.NBSP}hab./km² (France : {format_number(store, 'C03', p.france('C03').value)})"
+        )
+    out.append(("Densité", dens_text))
+    area = p.get("C02")
+    if area.value is not None:
+        out.append(("Superficie", f"{p.show(area)}{fmt.NBSP}km²"))
+    rural = p.get("C05")
+    if rural.value is not None:
+        out.append(("Population rurale", f"{p.show(rural)} (France : {p.show(p.france('C05'))})"))
+    return out
+
+
+# --- key messages --------------------------------------------------------------------------
+def key_messages(p: Portrait) -> list[KeyMessage]:
+    """3 messages by salience (ATLAS_SPEC §10): the largest relative gaps to France
+    (|Δ| > 20 %), first or last ranks; one per theme, in page order."""
+    found: list[tuple[float, float, int, str, KeyMessage]] = []
+    for order, (theme, ind) in enumerate(KEY_CANDIDATES):
+        try:
+            v, r = p.get(ind), p.france(ind)
+        except DataError:  # not published at this level
+            continue
+        if v.value is None or not r.value:
+            continue
+        delta = v.value / r.value - 1
+        rank = p.rank(ind)
+        score = abs(delta) if abs(delta) > FAR else 0.0
+        if rank.rank is not None and rank.of > 2 and rank.rank in (1, rank.of):
+            score += 1.0
+        text = f"{p.show(v)}, un niveau {p.gap(ind)}{p.ranks_clause(ind)}."
+        found.append((score, abs(delta), order, theme, KeyMessage(p.store.label(ind), text)))
+    chosen: list[tuple[float, float, int, str, KeyMessage]] = []
+    for c in sorted(found, key=lambda c: (-c[0], -c[1], c[2])):
+        if len(chosen) < KEY_MESSAGES and all(k[3] != c[3] for k in chosen):
+            chosen.append(c)
+    return [c[4] for c in sorted(chosen, key=lambda c: c[2])]
+
+
+# --- sentences -----------------------------------------------------------------------------
+def _count_list(p: Portrait, items: list[tuple[str, str, str]]) -> str:
+    """``45 musées de France, 120 bibliothèques municipales et 60 festivals`` (known only)."""
+    parts = []
+    for ind, one, many in items:
+        v = p.get(ind)
+        if v.value is not None:
+            parts.append(f"{p.show(v)} {one if v.value < 2 else many}")
+    return join(parts)
+
+
+def _ratio_sentence(
+    p: Portrait, ind: str, lead: str, feminine: bool = False, suffix: str = ""
+) -> str:
+    """``{lead} {value}{suffix}, un niveau {gap} (France){ranks}.``; '' when n.d."""
+    v = p.get(ind)
+    if v.value is None:
+        return ""
+    gap = p.gap(ind, feminine)
+    gap_text = f", {'une part' if feminine else 'un niveau'} {gap}" if gap else ""
+    return f"{lead} {p.show(v)}{suffix}{gap_text}{p.ranks_clause(ind)}."
+
+
+def _best_worst(p: Portrait, inds: list[str]) -> str:
+    """Where the territory ranks best and worst among the ratios ``inds``."""
+    ranked = [(p.rank(i), i) for i in inds]
+    ranked = [(r, i) for r, i in ranked if r.rank is not None and r.of > 2]
+    if len(ranked) < 2:
+        return ""
+    best = min(ranked, key=lambda x: (x[0].rank / x[0].of, inds.index(x[1])))
+    worst = max(ranked, key=lambda x: (x[0].rank / x[0].of, -inds.index(x[1])))
+    if best[1] == worst[1]:
+        return ""
+
+    def name(i: str) -> str:
+        label = p.store.label(i)
+        label = label.replace(" pour 100 000 habitants", "").replace(" par habitant", "")
+        return label[0].lower() + label[1:] if label[1:2].islower() else label
+
+    return (
+        "Rapportée à sa population, son offre est la mieux classée pour les "
+        f"{name(best[1])} ({p.rank_words(best[0])}) et la moins bien pour les "
+        f"{name(worst[1])} ({p.rank_words(worst[0])})."
+    )
+
+
+def offre(p: Portrait) -> list[str]:
+    counts = _count_list(
+        p,
+        [
+            ("O01", "musée de France", "musées de France"),
+            ("O02", "bibliothèque municipale", "bibliothèques municipales"),
+            ("O10", "festival", "festivals"),
+            ("O13", "jardin remarquable", "jardins remarquables"),
+            ("O14", "site patrimonial remarquable", "sites patrimoniaux remarquables"),
+        ],
+    )
+    first = f"{cap(p.noun)} compte {counts}." if counts else ""
+    o01 = p.get("O01_p100k").value
+    museums = _ratio_sentence(
+        p,
+        "O01_p100k",
+        f"{cap(p.pronoun)} dispose de",
+        suffix=f" musée{'s' if o01 is not None and o01 >= 2 else ''} de France pour 100 000 "
+        "habitants",
+    )
+    ratios = ["O01_p100k", "O02_p100k", "O05_p100k", "O09_p100k", "O10_p100k", "O13_p100k"]
+    ratios = [i for i in ratios if not (p.territory.kind == "drom" and p.metro(i))]
+    first_par = " ".join(s for s in (first, museums) if s)
+    second = _best_worst(p, ratios)
+    screens = p.get("O05")
+    if screens.value is None and p.metro("O05"):
+        second += (
+            " Les données du CNC sur les écrans de cinéma couvrent la seule France "
+            "métropolitaine : elles sont non disponibles (n.d.) ici."
+        )
+    return [s.strip() for s in (first_par, second) if s.strip()]
+
+
+def frequentation(p: Portrait) -> list[str]:
+    out: list[str] = []
+    f01, f02 = p.get("F01"), p.get("F02")
+    if f01.value is not None:
+        year = f" en {f01.year}" if f01.year else ""
+        sentence = f"Les musées de France {'du département' if p.dep else 'de la région'} ont reçu "
+        sentence += f"{p.show(f01)} entrées{year}"
+        if f02.value is not None:
+            gap = p.gap("F02")
+            sentence += f", soit {p.show(f02)} par habitant"
+            sentence += f", un niveau {gap}" if gap else ""
+            sentence += p.ranks_clause("F02")
+        out.append(sentence + ".")
+        f03 = p.get("F03")
+        fr3 = p.france("F03")
+        if f03.value is not None and fr3.value is not None:
+            out[-1] += (
+                f" Leur fréquentation a évolué de {fmt.fmt_pct(f03.value, 1, sign=True)} depuis "
+                f"{edition.current().year('museums_base')}, contre "
+                f"{fmt.fmt_pct(fr3.value, 1, sign=True)} en France."
+            )
+    elif f01.note:
+        out.append(f"Fréquentation des musées : non disponible ({f01.note}).")
+    f09 = p.get("F09")
+    if f09.value is not None:
+        out.append(
+            _ratio_sentence(
+                p,
+                "F09",
+                "Les salles de cinéma ont enregistré",
+                suffix=" entrée" + ("s" if f09.value >= 2 else "") + " par habitant",
+            )
+        )
+    elif p.metro("F09"):
+        out.append(
+            "La fréquentation des salles de cinéma (CNC) n\u2019est connue que pour la France "
+            "métropolitaine."
+        )
+    return [" ".join(out)] if out else []
+
+
+def depenses(p: Portrait) -> list[str]:
+    out: list[str] = []
+    d01 = p.get("D01_per_inh")
+    if d01.value is not None:
+        year = f"En {d01.year}, l" if d01.year else "L"
+        where = "dans le département" if p.dep else "dans la région"
+        out.append(
+            _ratio_sentence(
+                p,
+                "D01_per_inh",
+                f"{year}es dépenses culturelles du ministère {where} s\u2019élèvent à",
+                suffix=" par habitant",
+            )
+        )
+    parts = []
+    for ind, who in (
+        ("D05_per_inh", "le conseil départemental" if p.dep else "les départements"),
+        ("D06_per_inh", "les communes de plus de 3 500 habitants"),
+        ("D09_per_inh", "les intercommunalités"),
+    ):
+        v = p.get(ind)
+        if v.value is not None:
+            parts.append(f"de {p.show(v)} pour {who} ({p.show(p.france(ind))} en France)")
+    if parts:
+        out.append(f"Par habitant, la dépense culturelle des collectivités est {join(parts)}.")
+    d05 = p.get("D05_per_inh")
+    if p.dep and d05.value is None and d05.note:
+        mark = "sans objet" if d05.status == "so" else "non disponibles"
+        out.append(f"Les dépenses du conseil départemental sont {mark} : {d05.note}.")
+    return [" ".join(s for s in out if s)] if out else []
+
+
+def emploi(p: Portrait) -> list[str]:
+    out: list[str] = []
+    e01 = p.get("E01")
+    if e01.value is not None:
+        out.append(
+            _ratio_sentence(
+                p,
+                "E01_share",
+                f"{cap(p.noun)} compte {p.show(e01)} actifs exerçant une profession culturelle, "
+                "soit",
+                feminine=True,
+                suffix=" de l\u2019emploi",
+            )
+        )
+    n01 = p.get("N01")
+    if n01.value is not None:
+        out.append(
+            _ratio_sentence(
+                p,
+                "N01_share",
+                f"Les {p.show(n01)} entreprises culturelles marchandes représentent",
+                feminine=True,
+                suffix=" des entreprises marchandes",
+            )
+        )
+    if not out:
+        e = p.get("E01_share")
+        if e.note:
+            out.append(f"Emploi culturel : non disponible ({e.note}).")
+    return [" ".join(out)] if out else []
+
+
+SENTENCES = {
+    "offre": offre,
+    "frequentation": frequentation,
+    "depenses": depenses,
+    "emploi": emploi,
+}
+
+
+# --- the page model ------------------------------------------------------------------------
+@dataclass
+class PortraitSectionCtx(SectionCtx):
+    """A portrait section: a :class:`SectionCtx` with the identity lines and the locator map
+    of page 1 (the locator is not among ``figures``: its data is the population, printed in
+    the key figures, and the figure CSVs of :mod:`reports.render.attachments` are per région)."""
+
+    facts: list[tuple[str, str]] = field(default_factory=list)
+    locator: FigureCtx | None = None
