@@ -300,19 +300,13 @@ def museum_history_notes(store: Store, territory: Territory) -> list[str]:
     current = store.series("F01", "france", "FR").dropna()
     both = sorted(set(fr.dropna().index) & set(current.index))
     text = (
-        "Série historique du Deps (fichier « fréquentation totale des musées de France », "
-        f"{fr.index.min()}–{fr.index.max()}), tenue à part de la série "
-        f"{current.index.min()}–{current.index.max()} des autres graphiques : les musées "
-        "couverts et la collecte diffèrent, les deux séries ne se raccordent pas"
+        f"Série tenue à part de la série {current.index.min()}–{current.index.max()} : musées "
+        "couverts et collecte différents"
     )
     if both:
         y = both[0]
         text += (
-            f" (en {y} : {fmt.fmt_number(fr[y] / 1e6, 1)} millions d’entrées dans la série "
-            f"historique, {fmt.fmt_number(current[y] / 1e6, 1)} millions dans la série actuelle)"
+            f" (en {y} : {fmt.fmt_number(fr[y] / 1e6, 1)} millions d’entrées ici, "
+            f"{fmt.fmt_number(current[y] / 1e6, 1)} millions dans la série actuelle)"
         )
-    n_nc = s[(s["level"] == "france")]["museums"]
-    return [
-        text + f". Musées déclarant une fréquentation : {fmt.fmt_int(n_nc.min())} à "
-        f"{fmt.fmt_int(n_nc.max())} selon l’année."
-    ]
+    return [text + "."]
