@@ -200,13 +200,6 @@ def build_section(
         fig = catalogue.figure_context(fid, store, territory, paths)
         if fig is not None:
             ctx.figures.append(fig)
-    halves = [f for f in ctx.figures if f.size == "half"]
-    last = ctx.figures[-1] if ctx.figures else None
-    if len(halves) % 2 and last is not None and last.size == "half" and last.kind == "chart":
-        # a chart left alone in its row (a figure of the section n.a. here) spans the row
-        wide = catalogue.figure_context(last.id, store, territory, paths, slot="full")
-        if wide is not None:
-            ctx.figures[-1] = wide
     if spec.id == "offre" and kind == "drom":
         ctx.boxes.append(
             edition.current().text(
