@@ -609,7 +609,9 @@ def small_layouts(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL], ids=str)
+# SIGINT unwinds as SIGTERM does (reports.processes; the fiche tests send both): the atlas is
+# stopped by a clean signal and by a kill
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGKILL], ids=str)
 def test_atlas_build_stops_with_its_workers(
     signum: int, tmp_path: Path, small_layouts: Path
 ) -> None:

@@ -76,14 +76,21 @@ def page_number(pdf: Path, page: int | str) -> int:
 
 
 def raster(pdf: Path, page: int | str) -> Image.Image:
-    """Page ``page`` of ``pdf`` in grey at :data:`DPI`."""
+    """Page ``page`` of ``pdf`` in grey at :data:`DPI`, drawn without the sommaire's dot
+    leaders (tiling patterns poppler takes 7 s to paint: reports.proof.diff.lighten)."""
+    import tempfile
+
+    from reports.proof.diff import lighten
+
     n = page_number(pdf, page)
-    png = subprocess.run(
-        ["pdftoppm", "-png", "-gray", "-r", str(DPI), "-f", str(n), "-l", str(n)]
-        + ["-singlefile", str(pdf)],
-        capture_output=True,
-        check=True,
-    ).stdout
+    with tempfile.TemporaryDirectory() as tmp:
+        single = Path(tmp) / "page.pdf"
+        lighten(pdf, [n], single)
+        png = subprocess.run(
+            ["pdftoppm", "-png", "-gray", "-r", str(DPI), "-singlefile", str(single)],
+            capture_output=True,
+            check=True,
+        ).stdout
     return Image.open(io.BytesIO(png)).convert("L")
 
 
