@@ -213,12 +213,12 @@ def test_a_failing_fiche_does_not_stop_the_others(first: Done, out: Path) -> Non
 
 
 def test_a_planned_level_is_one_line() -> None:
-    result = CliRunner().invoke(main, ["batch", "--level", "departement"])
+    result = CliRunner().invoke(main, ["batch", "--level", "epci"])
     assert result.exit_code == 1
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert lines == [
-        "atlas: error: atlas batch --level: level 'departement' is not available yet "
-        "— available: region"
+        "atlas: error: atlas batch --level: level 'epci' is not available yet "
+        "— available: region, departement"
     ]
 
 

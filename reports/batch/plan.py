@@ -25,7 +25,7 @@ from pathlib import Path
 
 from reports import edition
 from reports.batch.index import Row, read_index
-from reports.data.territories import Territory, regions
+from reports.data.territories import Territory, departements, regions
 from reports.documents.session import Session
 from reports.errors import ConfigError, DataError
 from reports.paths import Paths
@@ -35,9 +35,11 @@ PACKAGE = Path(__file__).resolve().parent.parent
 #: level → its territories, in index order
 LEVELS: dict[str, Callable[[Session], list[Territory]]] = {
     "region": lambda session: regions(session.store.territories),
+    # the 101 départements: their portrait (reports.documents.portrait, the default layout)
+    "departement": lambda session: departements(session.store.territories),
 }
-#: levels being built elsewhere (issue 20): accepted by the CLI, refused with one line
-PLANNED = ("departement", "epci")
+#: levels not built yet (issue 20): accepted by the CLI, refused with one line
+PLANNED = ("epci",)
 #: engines whose version changes the PDF bytes
 ENGINES = ("weasyprint", "pydyf", "pikepdf", "matplotlib", "cartopy", "shapely")
 
