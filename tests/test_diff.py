@@ -204,3 +204,24 @@ def test_dot_leaders_are_drawn_without_their_tiny_tiles(tmp_path: Path) -> None:
     grey = rasters[(0, 1)]  # 100 × 50 px: the leaders gone, the black square there
     assert grey[5:45, 5:70].min() == 255
     assert grey[15:25, 80:90].max() < 30
+
+
+def test_running_heads_and_footers_are_page_furniture() -> None:
+    """An edition label in every footer is not a change of every page (issue #19: an edition
+    diff shows the museum and cinema pages, not all of them)."""
+    from reports.proof.diff import parse_bbox
+
+    def page(footer: str) -> str:
+        return (
+            '<page width="595" height="842">'
+            '<line xMin="50" yMin="100" xMax="300" yMax="112">'
+            '<word xMin="50" yMin="100" xMax="120" yMax="112">Offre</word>'
+            '<word xMin="125" yMin="100" xMax="220" yMax="112">culturelle</word></line>'
+            '<line xMin="50" yMin="815" xMax="300" yMax="825">'
+            f'<word xMin="50" yMin="815" xMax="120" yMax="825">{footer}</word></line>'
+            "</page>"
+        )
+
+    (old,), (new,) = parse_bbox(page("Édition 2025")), parse_bbox(page("Édition 2026"))
+    assert old.key == new.key and old.texts == ["Offre culturelle"]
+    assert [ln.text for ln in new.furniture] == ["Édition 2026"]

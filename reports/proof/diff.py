@@ -74,6 +74,9 @@ class PageText:
     height: float
     lines: list[Line] = field(default_factory=list)
     folio: Box | None = None  # the folio's word box, when the page prints its number
+    #: running heads and footers (lines in the top and bottom :data:`EDGE` bands): page
+    #: furniture, left out of the comparison (an edition label changes it on every page)
+    furniture: list[Line] = field(default_factory=list)
 
     @property
     def texts(self) -> list[str]:
@@ -132,7 +135,16 @@ def parse_bbox(text: str) -> list[PageText]:
         _mask_folio(page, len(pages))
         for ln in page.lines:
             ln.text = " ".join(w for w, _ in ln.words)
+        body = [ln for ln in page.lines if not _on_edge(ln.box, page.height)]
+        page.furniture = [ln for ln in page.lines if _on_edge(ln.box, page.height)]
+        page.lines = body
     return pages
+
+
+def _on_edge(box: Box, height: float) -> bool:
+    """A line in the top or bottom band of the page: a running head or footer."""
+    cy = (box[1] + box[3]) / 2
+    return not EDGE * height <= cy <= (1 - EDGE) * height
 
 
 def _mask_folio(page: PageText, count: int) -> None:
@@ -564,7 +576,7 @@ def rasterize(
         while queue or running:
             while queue and len(running) < workers:
                 pdf, first, last, _, doc, mapping = queue.pop(0)
-                prefix = folder / f"job{len(done) + len(running)}"
+                prefix = folder / f"job{len(done)}"  # every job started so far: unique
                 args = ["pdftoppm", "-r", str(dpi), "-gray", "-f", str(first), "-l", str(last)]
                 err = prefix.with_suffix(".err")
                 with err.open("wb") as sink:  # a file: a chatty pdftoppm never blocks
@@ -776,7 +788,7 @@ class DiffReport:
     new_pages: int
     changes: list[PageDiff]
     identical: int  # pairs that print the same
-    renumbered: int  # … but for their folio
+    renumbered: int  # … but for their folio or their running heads and footers
     drawn: int  # pages rasterized
     seconds: float
     output: Path | None = None
@@ -912,6 +924,9 @@ def diff_pdfs(
         if change.kind == "changed":
             assert change.old and change.new
             masks = [box for box in (change.old.folio, change.new.folio) if box]
+            # the running heads and footers (page furniture) are not compared
+            w, h = change.new.width, change.new.height
+            masks += [(0.0, 0.0, w, EDGE * h), (0.0, (1 - EDGE) * h, w, h)]
             mask = changed_pixels(
                 rasters[(0, change.old.number)], rasters[(1, change.new.number)], masks, scale
             )
@@ -990,7 +1005,7 @@ def format_report(report: DiffReport) -> str:
         if report.count(kind):
             counts.append(f"{report.count(kind)} {kind}")
     if report.renumbered:
-        counts.append(f"{report.renumbered} renumbered only")
+        counts.append(f"{report.renumbered} renumbered or with other running heads only")
     counts.append(f"{report.identical} identical")
     head = (
         "atlas: the same pages" if report.same else f"atlas: {len(report.changes)} page(s) differ"
