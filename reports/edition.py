@@ -41,29 +41,25 @@ class Edition:
     files: Mapping[str, str] = field(default_factory=dict)
     path: Path = EDITIONS_DIR
 
-    def year(self, key: str) -> int:
+    def _entry(self, table: Mapping, section: str, what: str, key: str):  # noqa: ANN202
         try:
-            return self.years[key]
+            return table[key]
         except KeyError:
             raise ConfigError(
-                f"no reference year {key!r}",
+                f"no {what} {key!r}",
                 where=str(self.path),
-                hint=f"add `{key}:` under `years:` (known: {', '.join(sorted(self.years))})",
+                hint=f"add `{key}:` under `{section}:` (known: {', '.join(sorted(table))})",
             ) from None
+
+    def year(self, key: str) -> int:
+        return self._entry(self.years, "years", "reference year", key)
 
     def span(self, first: str, last: str) -> list[int]:
         """Every year from ``years[first]`` to ``years[last]``, both included."""
         return list(range(self.year(first), self.year(last) + 1))
 
     def file(self, key: str) -> str:
-        try:
-            return self.files[key]
-        except KeyError:
-            raise ConfigError(
-                f"no source file {key!r}",
-                where=str(self.path),
-                hint=f"add `{key}:` under `files:` (known: {', '.join(sorted(self.files))})",
-            ) from None
+        return self._entry(self.files, "files", "source file", key)
 
     def text(self, template: str) -> str:
         """``"Entrées {museums_last}"`` → ``"Entrées <that year>"``; an unknown name is an
