@@ -80,9 +80,9 @@ def start(args: list[str], env: dict[str, str]) -> subprocess.Popen:
     )
 
 
-def batch(out: Path, tmp: Path, *args: str, **extra: str) -> Done:
+def batch(out: Path, tmp: Path, *args: str, level: str = "region", **extra: str) -> Done:
     t0 = time.monotonic()
-    proc = start(["batch", "--level", "region", "-o", str(out), *args], env_for(tmp, **extra))
+    proc = start(["batch", "--level", level, "-o", str(out), *args], env_for(tmp, **extra))
     try:
         stdout, stderr = proc.communicate(timeout=120)
     finally:
@@ -137,6 +137,19 @@ def test_three_regions_build_with_their_index(first: Done, out: Path) -> None:
     for code in CODES:
         assert f'<a href="{FILES[code]}">' in page
     assert "Auvergne-Rhône-Alpes" in page
+
+
+def test_three_departements_build_their_portraits(tmp_path: Path) -> None:
+    """A metropolitan, a Corsican and a DROM département on the same 2-worker cluster: three
+    4-page portraits in index order (the départements' order)."""
+    done = batch(tmp_path, tmp_path / "tmp", "--only", "971,2A,69", "-j", "2", level="departement")
+    assert done.code == 0, done.stderr
+    assert "3 built, 0 skipped (unchanged), 0 failed" in done.stdout and done.left == []
+    rows = index(tmp_path / "departement")
+    assert list(rows) == ["2A", "69", "971"]
+    for row in rows.values():
+        with pikepdf.open(tmp_path / "departement" / row["file"]) as doc:
+            assert int(row["pages"]) == len(doc.pages) == 4
 
 
 def test_second_run_skips_all_three_by_hash(first: Done, out: Path) -> None:
