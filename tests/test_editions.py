@@ -165,6 +165,7 @@ def _only_kept_2023(pdf_text: str) -> None:
         before = flat[max(0, m.start() - 90) : m.start()]
         assert KEPT_2023.search(before), f"2023 in the 2025 edition: …{before}2023"
 
+
 @pytest.fixture(scope="module")
 def old_fiche(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("fiche2025") / "france-2025.pdf"

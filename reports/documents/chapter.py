@@ -59,7 +59,7 @@ _ND_LINE = re.compile(
 
 
 def _lower_first(label: str) -> str:
-    """"Écrans de cinéma" → "écrans de cinéma" inside a list (an acronym keeps its capitals)."""
+    """ "Écrans de cinéma" → "écrans de cinéma" inside a list (an acronym keeps its capitals)."""
     return label[0].lower() + label[1:] if len(label) > 1 and label[1].islower() else label
 
 

@@ -50,10 +50,8 @@ def publication_variant(variant: str, print_: bool) -> str:
 def pdf_options(
     session: Session, variant: str = DEFAULT_VARIANT, attachments: Iterable[Any] = ()
 ) -> dict[str, Any]:
-    """``write_pdf`` options of a publication variant, dated by the layouts' ``date``."""
-    return pdf_variant_options(
-        variant, attachments=attachments, date=session.setting("date")
-    )
+    """``write_pdf`` options of a publication variant, dated by the edition's ``date``."""
+    return pdf_variant_options(variant, attachments=attachments, date=session.setting("date"))
 
 
 def figure_dpi(print_: bool) -> int:
