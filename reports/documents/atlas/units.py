@@ -294,7 +294,15 @@ def _static_plan(session: Session) -> dict[str, Any]:
         from reports.figures import catalogue
 
         meta = session.store.meta
-        vintages = sorted({str(v) for v in meta["vintage"] if str(v) and str(v) != "nan"})
+        # one entry per vintage (a "base, last" vintage is two), each once
+        vintages = sorted(
+            {
+                part.strip()
+                for v in meta["vintage"]
+                if str(v) and str(v) != "nan"
+                for part in str(v).split(",")
+            }
+        )
         licences = sorted({_stated_licence(str(v)) for v in meta["licence"]} - {""})
         _STATIC.update(
             cover=catalogue.figure_context(
