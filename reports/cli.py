@@ -125,6 +125,15 @@ edition_option = click.option(
 )
 
 
+#: the publication variants, the same on every command that writes a PDF
+pdfa_option = click.option(
+    "--pdfa", is_flag=True, help="Archival: PDF/A-3a and PDF/UA-1 (tagged, CSV attached)."
+)
+print_option = click.option(
+    "--print", "print_", is_flag=True, help="For a print shop: PDF/X-4, 3 mm bleed, crop marks."
+)
+
+
 def _paths(sources: Path | None):
     from reports.paths import Paths
 
@@ -188,12 +197,8 @@ def data_build(sources: Path | None, accept_changes: bool) -> None:
 )
 @click.option("--html", "as_html", is_flag=True, help="Write the HTML given to WeasyPrint.")
 @click.option("--all", "all_", is_flag=True, help="Build the 19 fiches (18 régions + France).")
-@click.option(
-    "--pdfa", is_flag=True, help="Archival: PDF/A-3a and PDF/UA-1 (tagged, CSV attached)."
-)
-@click.option(
-    "--print", "print_", is_flag=True, help="For a print shop: PDF/X-4, 3 mm bleed, crop marks."
-)
+@pdfa_option
+@print_option
 @click.option(
     "--layout",
     type=click.Choice(["fiche", "portrait"]),
@@ -298,12 +303,8 @@ def fiche(
     default=None,
     help="Worker processes, 1 to 64 (default: cores).",
 )
-@click.option(
-    "--pdfa", is_flag=True, help="Archival: PDF/A-3a and PDF/UA-1 (tagged, CSV attached)."
-)
-@click.option(
-    "--print", "print_", is_flag=True, help="For a print shop: PDF/X-4, 3 mm bleed, crop marks."
-)
+@pdfa_option
+@print_option
 @click.option(
     "--compare-with",
     metavar="YEAR",
@@ -464,7 +465,7 @@ def diff(old: Path, new: Path, output: Path | None, dpi: int) -> None:
     type=click.Choice(["region", "departement", "epci"]),
     default="region",
     show_default=True,
-    help="Territorial level (departement and epci: not available yet).",
+    help="Territorial level (epci: not available yet).",
 )
 @click.option("--only", metavar="CODES", default=None, help="Only these codes, e.g. 84,94,06.")
 @click.option(
@@ -488,9 +489,7 @@ def diff(old: Path, new: Path, output: Path | None, dpi: int) -> None:
     default=None,
     help="Local worker processes, 1 to 64 (default: cores).",
 )
-@click.option(
-    "--pdfa", is_flag=True, help="Archival: PDF/A-3a and PDF/UA-1 (tagged, CSV attached)."
-)
+@pdfa_option
 def batch(
     level: str,
     only: str | None,
