@@ -325,12 +325,7 @@ def year_bars(
     figsize: tuple[float, float] = SMALL,
 ) -> Figure:
     """One value per year as bars (index = year), the first, highest and last labelled."""
-    fig = _figure(figsize)
-    ax = fig.add_subplot()
-    years = values.index.to_numpy()
-    v = values.to_numpy(dtype=float)
-    ok = np.isfinite(v)
-    ax.bar(years[ok], v[ok], color=fs.FRANCE_COLOR, width=0.75)
+    fig, ax, years, v, ok = _bars_by_year(values, fs.FRANCE_COLOR, figsize)
     vmax = float(np.nanmax(v)) if ok.any() else 0.0
     labelled = {int(years[ok][0]), int(years[ok][-1]), int(years[ok][np.nanargmax(v[ok])])}
     for y, val in zip(years[ok], v[ok], strict=True):
@@ -341,6 +336,20 @@ def year_bars(
     ax.set_ylabel(unit_label)
     _clean_axes(ax, "y", vmax)
     return fig
+
+
+def _bars_by_year(
+    values: pd.Series, color: str, figsize: tuple[float, float], label: str | None = None
+) -> tuple[Figure, Axes, np.ndarray, np.ndarray, np.ndarray]:
+    """A figure with one bar per year of ``values`` (n.d. years left empty): the figure, its
+    axes, the years, the values and which of them are known."""
+    fig = _figure(figsize)
+    ax = fig.add_subplot()
+    years = values.index.to_numpy()
+    v = values.to_numpy(dtype=float)
+    ok = np.isfinite(v)
+    ax.bar(years[ok], v[ok], color=color, width=0.75, label=label)
+    return fig, ax, years, v, ok
 
 
 def _year_axis(ax: Axes, years: np.ndarray) -> None:
@@ -359,12 +368,9 @@ def line_with_index(
     figsize: tuple[float, float] = SMALL,
 ) -> Figure:
     """G09: a count (bars, left axis) with index lines (right axis, region vs France)."""
-    fig = _figure(figsize)
-    ax = fig.add_subplot()
-    years = values.index.to_numpy()
-    v = values.to_numpy(dtype=float)
-    ok = np.isfinite(v)
-    ax.bar(years[ok], v[ok], color="#cfe1f2", width=0.75, label=str(values.name or value_label))
+    fig, ax, years, _v, _ok = _bars_by_year(
+        values, "#cfe1f2", figsize, label=str(values.name or value_label)
+    )
     ax.yaxis.set_major_formatter(_number_formatter(0))
     ax.set_ylabel(value_label)
     _year_axis(ax, years)
