@@ -214,6 +214,20 @@ def class_legend_entries(classes: Classes, statuses: set[str], decimals: int | N
     return entries + _status_handles(statuses)
 
 
+def _class_columns(labels: list[str], width: float, most: int) -> int:
+    """Columns (up to ``most``) of a class legend with ``labels`` that fit in ``width``."""
+    return fs.legend_columns(
+        labels,
+        width,
+        most,
+        size=fs.FONT_SIZE - 0.5,
+        handlelength=CLASS_LEGEND["handlelength"],
+        handletextpad=CLASS_LEGEND["handletextpad"],
+        columnspacing=CLASS_LEGEND["columnspacing"],
+        borderpad=CLASS_LEGEND["borderpad"],
+    )
+
+
 def class_legend_size(
     classes: Classes, title: str, statuses: set[str], decimals: int | None, most: int = 3
 ):
@@ -221,16 +235,7 @@ def class_legend_size(
     labels = [e[1] for e in class_legend_entries(classes, statuses, decimals)]
 
     def size(width: float) -> tuple[float, float]:
-        n = fs.legend_columns(
-            labels,
-            width,
-            most,
-            size=fs.FONT_SIZE - 0.5,
-            handlelength=CLASS_LEGEND["handlelength"],
-            handletextpad=CLASS_LEGEND["handletextpad"],
-            columnspacing=CLASS_LEGEND["columnspacing"],
-            borderpad=CLASS_LEGEND["borderpad"],
-        )
+        n = _class_columns(labels, width, most)
         w, h = legend_size(labels, title, n, note=classes.note, width=width)
         return min(max(w, 0.0), width), h
 
@@ -276,16 +281,7 @@ def class_legend(
     labels = [e[1] for e in entries]
     ncols = 1
     if width is not None:
-        ncols = fs.legend_columns(
-            labels,
-            width,
-            most,
-            size=fs.FONT_SIZE - 0.5,
-            handlelength=CLASS_LEGEND["handlelength"],
-            handletextpad=CLASS_LEGEND["handletextpad"],
-            columnspacing=CLASS_LEGEND["columnspacing"],
-            borderpad=CLASS_LEGEND["borderpad"],
-        )
+        ncols = _class_columns(labels, width, most)
     legend = fig.legend(
         [e[0] for e in entries],
         labels,
