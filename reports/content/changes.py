@@ -72,37 +72,16 @@ def _latest(store: Store) -> pd.DataFrame:
 def changes_frame(old: Store, new: Store) -> pd.DataFrame:
     """One row per (indicator, level, code) whose latest value (at its printed decimals) or
     région rank differs: old_/new_ year, value, rank; label, unit and decimals of the new."""
-    a, b = _latest(old), _latest(new)
-    both = a.add_suffix("_old").join(b.add_suffix("_new"), how="inner")
-    meta = new.meta.set_index("id") if "id" in new.meta.columns else new.meta
-    decimals = both.index.get_level_values("indicator").map(
-        lambda i: int(float(meta.loc[i, "decimals"] or 0)) if i in meta.index else 0
-    )
-    scale = pd.Series(10.0**decimals, index=both.index)
-    rounded_old = (both["value_old"] * scale).round()
-    rounded_new = (both["value_new"] * scale).round()
-    value_changed = ~(
-        rounded_old.eq(rounded_new) | (both["value_old"].isna() & both["value_new"].isna())
-    )
-    rank_changed = ~(
-        both["rank_old"].eq(both["rank_new"]) | both["rank_old"].isna() & both["rank_new"].isna()
-    )
-    out = both[value_changed | rank_changed].reset_index()
-    out["label"] = out["indicator"].map(lambda i: meta.loc[i, "label"] if i in meta.index else i)
-    out["unit"] = out["indicator"].map(lambda i: meta.loc[i, "unit"] if i in meta.index else "")
-    out["decimals"] = out["indicator"].map(
-        lambda i: int(float(meta.loc[i, "decimals"] or 0)) if i in meta.index else 0
-    )
-    return out.rename(
-        columns={
-            "year_old": "old_year",
-            "value_old": "old_value",
-            "rank_old": "old_rank",
-            "year_new": "new_year",
-            "value_new": "new_value",
-            "rank_new": "new_rank",
-        }
-    )
+    both = _latest(old).add_prefix("old_").join(_latest(new).add_prefix("new_"), how="inner")
+    meta = new.meta[["label", "unit", "decimals"]].copy()  # every indicator has its row
+    meta["decimals"] = pd.to_numeric(meta["decimals"]).fillna(0).astype(int)
+    both = both.join(meta, on="indicator")
+    scale = 10.0 ** both["decimals"]
+    same_value = (both["old_value"] * scale).round().eq((both["new_value"] * scale).round())
+    same_value |= both["old_value"].isna() & both["new_value"].isna()
+    same_rank = both["old_rank"].eq(both["new_rank"])
+    same_rank |= both["old_rank"].isna() & both["new_rank"].isna()
+    return both[~(same_value & same_rank)].reset_index()
 
 
 def _int(x: object) -> int | None:
