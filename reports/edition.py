@@ -74,9 +74,15 @@ class Edition:
         return self.name == latest_name()
 
 
+@lru_cache(maxsize=1)
+def _names() -> tuple[str, ...]:
+    return tuple(sorted(p.stem for p in EDITIONS_DIR.glob("*.yaml")))
+
+
 def available() -> list[str]:
-    """Edition names, oldest first."""
-    return sorted(p.stem for p in EDITIONS_DIR.glob("*.yaml"))
+    """Edition names, oldest first (the folder is read once a process: every ``Paths.data``
+    asks which edition is the newest)."""
+    return list(_names())
 
 
 def latest_name() -> str:
