@@ -39,10 +39,13 @@ class Paths:
         if self.data_override is not None:
             return Path(self.data_override)
         env = os.environ.get("ATLAS_DATA")
-        if env:
-            return Path(env)
-        ed = edition.current()
-        return self.root / "data" if ed.is_latest else self.root / "editions" / "derived" / ed.name
+        return Path(env) if env else self.edition_data(edition.current().name)
+
+    def edition_data(self, name: str) -> Path:
+        """Where ``atlas data build --edition name`` writes: ``data/`` for the newest."""
+        if name == edition.latest_name():
+            return self.root / "data"
+        return self.root / "editions" / "derived" / name
 
     @property
     def geo(self) -> Path:

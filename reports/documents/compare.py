@@ -24,16 +24,11 @@ from reports.content.tables import Row, TableCtx
 from reports.data.store import Store, data_dir_ok
 from reports.data.territories import Territory
 from reports.errors import ConfigError
-from reports.paths import PROJECT_ROOT, Paths
+from reports.paths import Paths
 
 ENV = "ATLAS_COMPARE_WITH"
 SECTION_ID = "evolutions"
 TITLE = "Évolutions depuis l’édition précédente"
-
-
-def data_dir(name: str, root: Path = PROJECT_ROOT) -> Path:
-    """Where ``atlas data build --edition name`` writes (``data/`` for the newest)."""
-    return root / "data" if name == edition.latest_name() else root / "editions" / "derived" / name
 
 
 def select(name: str | None) -> str | None:
@@ -49,7 +44,7 @@ def select(name: str | None) -> str | None:
             where="atlas build",
             hint=f"compare with an earlier edition (previous: {current.previous or 'none'})",
         )
-    target = data_dir(old.name)
+    target = Paths().edition_data(old.name)
     if not data_dir_ok(target):
         raise ConfigError(
             f"no derived data for edition {old.name}",
@@ -70,7 +65,7 @@ class Comparison:
 @lru_cache(maxsize=2)
 def _comparison(name: str, data: str) -> Comparison:
     old = edition.load(name)
-    old_store = Store(Paths(data_override=data_dir(name)))
+    old_store = Store(Paths(data_override=Paths().edition_data(name)))
     old_store.check()
     new_store = Store(Paths(data_override=Path(data)))
     frame = changes.changes_frame(old_store, new_store)
@@ -87,7 +82,7 @@ def key(paths: Paths) -> str:
     name = os.environ.get(ENV)
     if not name:
         return ""
-    manifest = data_dir(name) / "manifest.json"
+    manifest = paths.edition_data(name) / "manifest.json"
     return f"compare {name} " + (manifest.read_text(encoding="utf-8") if manifest.is_file() else "")
 
 
