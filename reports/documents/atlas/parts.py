@@ -201,6 +201,14 @@ def national_extras(session: Session, extras: Iterable[dict]) -> list[SectionCtx
 
 
 # --- chapters -------------------------------------------------------------------------------
+def _notes_index(ctx: ChapterCtx) -> int:
+    """Where sections go that come before the chapter's notes (its last section)."""
+    return next(
+        (i for i, s in enumerate(ctx.sections) if s.template == "sections/notes.html"),
+        len(ctx.sections),
+    )
+
+
 def chapter(session: Session, parts: list[Part], territory: Territory) -> ChapterCtx:
     """A chapter: the fiche sections of ``territory`` (+ the national extras for France)."""
     part = part_for(parts, "france" if territory.is_france else "regions")
@@ -210,19 +218,12 @@ def chapter(session: Session, parts: list[Part], territory: Territory) -> Chapte
         ctx.running_title = "France entière"
         ctx.anchor = "ch-national"
         extra = national_extras(session, part.extras)
-        notes_at = next(
-            (i for i, s in enumerate(ctx.sections) if s.template == "sections/notes.html"),
-            len(ctx.sections),
-        )
+        notes_at = _notes_index(ctx)
         ctx.sections[notes_at:notes_at] = extra
         number_chapter(ctx)
         ctx.sources = chapter_sources(session.store, ctx.sections) or ctx.sources
     evolutions = compare.changes_section(session.paths, territory)  # --compare-with
     if evolutions is not None:
-        notes_at = next(
-            (i for i, s in enumerate(ctx.sections) if s.template == "sections/notes.html"),
-            len(ctx.sections),
-        )
-        ctx.sections.insert(notes_at, evolutions)
+        ctx.sections.insert(_notes_index(ctx), evolutions)
         number_chapter(ctx)
     return ctx
