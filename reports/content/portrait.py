@@ -49,6 +49,34 @@ KEY_CANDIDATES = (
     ("emploi", "N01_share"),
 )
 KEY_MESSAGES = 3
+#: an intercommunalité's candidates: what its commune-level data supports (ATLAS_SPEC §8)
+EPCI_KEY_CANDIDATES = (
+    ("offre", "O01_p100k"),
+    ("offre", "O02_p100k"),
+    ("offre", "O10_p100k"),
+    ("offre", "O14_p100k"),
+    ("frequentation", "F02"),
+    ("frequentation", "F09"),
+    ("depenses", "D06_per_inh"),
+    ("depenses", "D09_per_inh"),
+    ("emploi", "N02_share"),
+)
+EPCI = "epci"
+#: the comparison group of an EPCI type (median and ranks, ATLAS_SPEC §8): plural, short
+EPCI_GROUPS = {
+    "CC": ("communautés de communes", "CC"),
+    "CA": ("communautés d\u2019agglomération", "CA"),
+    "CU": ("communautés urbaines et métropoles", "CU et métropoles"),
+}
+EPCI_TYPE_NAMES = {
+    "CC": "Communauté de communes",
+    "CA": "Communauté d\u2019agglomération",
+    "CU": "Communauté urbaine",
+    "METRO": "Métropole",
+    "MET69": "Métropole à statut particulier",
+}
+#: why an indicator has no EPCI value (never apportioned from a coarser level, §8)
+EPCI_ND = "non disponible à l\u2019échelle intercommunale (source publiée par département)"
 
 
 @dataclass(frozen=True)
@@ -74,7 +102,9 @@ class Portrait:
     territory: Territory
     region_name: str = ""
     members: list[str] = field(default_factory=list)  # départements of its région
-    n_peers: int = 0  # 101 départements or 18 régions
+    n_peers: int = 0  # 101 départements or 18 régions (an EPCI: the EPCI of its group)
+    peers: list[str] = field(default_factory=list)  # an EPCI: the codes of its group
+    group: str = ""  # an EPCI: CC, CA or CU (CU, METRO, MET69)
 
     @classmethod
     def of(cls, store: Store, territory: Territory) -> Portrait:
@@ -85,6 +115,12 @@ class Portrait:
                 hint="France has the fiche layout (atlas fiche france)",
             )
         t = store.territories
+        if territory.is_epci:
+            region = str(store.territory("region", territory.region)["name"])
+            epcis = store.epcis
+            group = str(epcis.loc[territory.code, "group"])
+            peers = list(epcis.index[epcis["group"] == group])
+            return cls(store, territory, region, [], len(peers), peers, group)
         if territory.is_departement:
             region = str(store.territory("region", territory.region)["name"])
             members = store.departements_of(territory.region)
@@ -104,13 +140,34 @@ class Portrait:
         return self.territory.is_departement
 
     @property
+    def epci(self) -> bool:
+        return self.territory.is_epci
+
+    @property
     def with_region(self) -> bool:
         """A région column and région ranks: a département of a région of several."""
         return self.dep and len(self.members) > 1
 
     @property
     def noun(self) -> str:
-        return "le département" if self.dep else "la région"
+        return (
+            "l\u2019intercommunalité"
+            if self.epci
+            else "le département"
+            if self.dep
+            else "la région"
+        )
+
+    @property
+    def of_noun(self) -> str:
+        """``de l’intercommunalité``, ``du département``, ``de la région``."""
+        return (
+            "de l\u2019intercommunalité"
+            if self.epci
+            else "du département"
+            if self.dep
+            else "de la région"
+        )
 
     @property
     def pronoun(self) -> str:
@@ -118,11 +175,29 @@ class Portrait:
 
     @property
     def peers_text(self) -> str:
+        if self.epci:
+            return EPCI_GROUPS[self.group][0]
         return "départements" if self.dep else "régions"
 
     # --- values --------------------------------------------------------------------------
     def get(self, ind: str) -> Value:
+        if self.epci:  # what commune data does not support is n.d. here, with its note
+            try:
+                return self.store.get(ind, EPCI, self.territory.code)
+            except DataError:
+                return Value(ind, EPCI, self.territory.code, None, None, "nd", EPCI_ND)
         return self.store.get(ind, self.level, self.territory.code)
+
+    def departement(self, ind: str) -> Value:
+        return self.store.get(ind, "departement", self.territory.departement)
+
+    def median(self, ind: str) -> float | None:
+        """The median value of the EPCI of the territory's group (n.d. excluded)."""
+        try:
+            values = self.store.level_values(ind, EPCI).reindex(self.peers).dropna()
+        except DataError:
+            return None
+        return float(values.median()) if len(values) else None
 
     def region(self, ind: str) -> Value:
         return self.store.get(ind, "region", self.territory.region)
@@ -140,9 +215,13 @@ class Portrait:
         """Rank of the territory's value of ``ind`` among the territories of its level (or the
         départements of its région), descending, competition ranking, n.d. excluded."""
         v = self.get(ind)
+        if self.epci and v.year is None:
+            return Rank(None, 0)
         values = self.store.level_values(ind, self.level, v.year)
         if within_region:
             values = values.reindex(self.members)
+        if self.epci:
+            values = values.reindex(self.peers)
         values = values.dropna()
         if v.value is None or self.territory.code not in values.index:
             return Rank(None, len(values))
@@ -162,6 +241,8 @@ class Portrait:
         if within_region:
             return f"{ordinal(r.rank)}{tied} des {r.of} départements de la région"
         filled = "" if r.of == self.n_peers else " renseignés" if self.dep else " renseignées"
+        if self.epci:
+            return f"{ordinal(r.rank)}{tied} sur {fmt.fmt_int(r.of)} {self.peers_text}{filled}"
         return f"{ordinal(r.rank)}{tied} sur {r.of} {self.peers_text}{filled}"
 
     def ranks_clause(self, ind: str) -> str:
@@ -196,6 +277,8 @@ class Portrait:
 def comparison_table(p: Portrait, tid: str, title: str, inds: list[str]) -> TableCtx:
     """The territory, its région (a département of a région of several), France and the ranks."""
     store, code = p.store, p.territory.code
+    if p.epci:
+        return _epci_table(p, tid, title, inds)
     if p.dep:
         header = ["Indicateur", "Département"]
         header += ["Région"] if p.with_region else []
@@ -233,6 +316,49 @@ def comparison_table(p: Portrait, tid: str, title: str, inds: list[str]) -> Tabl
     table.notes += coverage_note(store, inds, places) + about_100_note(store, inds, places)
     table.notes += fr_notes
     table.data = tuple((ind, lvl) for ind in inds for lvl in dict.fromkeys((p.level, "region")))
+    return table
+
+
+def _epci_table(p: Portrait, tid: str, title: str, inds: list[str]) -> TableCtx:
+    """An EPCI beside its département, its région, France and the median EPCI of its group,
+    and its rank in the group; only the indicators commune data supports (others: notes)."""
+    store, t = p.store, p.territory
+    short = EPCI_GROUPS[p.group][1]
+    rank = f"Rang parmi les {fmt.fmt_int(p.n_peers)} {short}"
+    header = ["Indicateur", "Intercommunalité", "Département", "Région", "France",
+              f"Médiane des {short}", rank]  # fmt: skip
+    rows, shown, fr_notes = [], [], []
+    for ind in inds:
+        v = p.get(ind)
+        if v.value is None and v.note == EPCI_ND:
+            continue  # not published at this level: said once in the notes
+        shown.append(ind)
+        fr = p.france(ind)
+        france = format_value(store, fr) + (" (métro.)" if p.metro(ind) else "")
+        if fr.value is not None and fr.note:
+            france += "\u00a0*"
+            fr_notes.append(
+                f"* France, {store.label(ind)[0].lower()}{store.label(ind)[1:]} : {fr.note}."
+            )
+        median = p.median(ind)
+        rows.append(
+            Row(
+                [
+                    p.label(ind, v.year),
+                    p.show(v),
+                    format_value(store, p.departement(ind)),
+                    format_value(store, p.region(ind)),
+                    france,
+                    fmt.ND if median is None else format_number(store, ind, median),
+                    p.rank_cell(p.rank(ind)),
+                ]
+            )
+        )
+    sources = list(dict.fromkeys(s for s in (store.info(i)["source"] for i in shown) if s))
+    table = TableCtx(tid, title, header, rows, "Source : " + " ; ".join(sources))
+    places = [("departement", t.departement), ("region", t.region)]
+    table.notes += about_100_note(store, shown, places) + fr_notes
+    table.data = tuple((ind, "departement") for ind in shown)
     return table
 
 
@@ -289,6 +415,8 @@ def identity(p: Portrait) -> list[tuple[str, str]]:
     """The identity lines of page 1: (label, value)."""
     store = p.store
     out: list[tuple[str, str]] = []
+    if p.epci:
+        return _epci_identity(p)
     if p.dep:
         out.append(("Région", p.region_name))
     else:
@@ -317,12 +445,37 @@ def identity(p: Portrait) -> list[tuple[str, str]]:
     return out
 
 
+def _epci_identity(p: Portrait) -> list[tuple[str, str]]:
+    store, t = p.store, p.territory
+    row = store.epci(t.code)
+    deps = [d for d in str(row["departements"]).split(";") if d]
+    names = store.territories.set_index(["level", "code"])["name"]
+    dep_text = ", ".join(f"{names[('departement', d)]} ({d})" for d in deps)
+    out = [
+        ("Nature", EPCI_TYPE_NAMES.get(t.epci_type, t.epci_type)),
+        ("Département" if len(deps) == 1 else "Départements", dep_text),
+        ("Région", p.region_name),
+        ("Communes membres", fmt.fmt_int(int(row["communes"]))),
+    ]
+    pop = p.get("C01")
+    text = f"{p.show(pop)}{fmt.NBSP}hab."
+    dep_pop = p.departement("C01").value
+    if pop.value and dep_pop and len(deps) == 1:
+        text += f", {fmt.fmt_pct(pop.value / dep_pop * 100)} du département"
+    out.append((f"Population ({pop.year})" if pop.year else "Population", text))
+    rural = p.get("C05")
+    if rural.value is not None:
+        out.append(("Population rurale", f"{p.show(rural)} (France : {p.show(p.france('C05'))})"))
+    out.append(("SIREN", t.code))
+    return out
+
+
 # --- key messages --------------------------------------------------------------------------
 def key_messages(p: Portrait) -> list[KeyMessage]:
     """3 messages by salience (ATLAS_SPEC §10): the largest relative gaps to France
     (|Δ| > 20 %), first or last ranks; one per theme, in page order."""
     found: list[tuple[float, float, int, str, KeyMessage]] = []
-    for order, (theme, ind) in enumerate(KEY_CANDIDATES):
+    for order, (theme, ind) in enumerate(EPCI_KEY_CANDIDATES if p.epci else KEY_CANDIDATES):
         try:
             v, r = p.get(ind), p.france(ind)
         except DataError:  # not published at this level
@@ -427,7 +580,7 @@ def frequentation(p: Portrait) -> list[str]:
     f01, f02 = p.get("F01"), p.get("F02")
     if f01.value is not None:
         year = f" en {f01.year}" if f01.year else ""
-        sentence = f"Les musées de France {'du département' if p.dep else 'de la région'} ont reçu "
+        sentence = f"Les musées de France {p.of_noun} ont reçu "
         sentence += f"{p.show(f01)} entrées{year}"
         if f02.value is not None:
             gap = p.gap("F02")
@@ -443,6 +596,8 @@ def frequentation(p: Portrait) -> list[str]:
                 f"{edition.current().year('museums_base')}, contre "
                 f"{fmt.fmt_pct(fr3.value, 1, sign=True)} en France."
             )
+    elif f01.status == "so":
+        out.append(f"{cap(p.noun)} ne compte aucun musée de France.")
     elif f01.note:
         out.append(f"Fréquentation des musées : non disponible ({f01.note}).")
     f09 = p.get("F09")
@@ -481,13 +636,19 @@ def depenses(p: Portrait) -> list[str]:
     for ind, who in (
         ("D05_per_inh", "le conseil départemental" if p.dep else "les départements"),
         ("D06_per_inh", "les communes de plus de 3 500 habitants"),
-        ("D09_per_inh", "les intercommunalités"),
+        ("D09_per_inh", "l\u2019intercommunalité elle-même" if p.epci else "les intercommunalités"),
     ):
         v = p.get(ind)
         if v.value is not None:
             parts.append(f"de {p.show(v)} pour {who} ({p.show(p.france(ind))} en France)")
     if parts:
         out.append(f"Par habitant, la dépense culturelle des collectivités est {join(parts)}.")
+    if p.epci:
+        d06, d09 = p.get("D06"), p.get("D09")
+        if d06.status == "so":
+            out.append(f"{cap(p.noun)} ne compte aucune commune de plus de 3 500 habitants.")
+        if d09.value is None and d09.note:
+            out.append(f"Ses propres dépenses culturelles ne sont pas connues ({d09.note}).")
     d05 = p.get("D05_per_inh")
     if p.dep and d05.value is None and d05.note:
         mark = "sans objet" if d05.status == "so" else "non disponibles"
@@ -518,6 +679,17 @@ def emploi(p: Portrait) -> list[str]:
                 f"Les {p.show(n01)} entreprises culturelles marchandes représentent",
                 feminine=True,
                 suffix=" des entreprises marchandes",
+            )
+        )
+    n02 = p.get("N02")
+    if p.epci and n02.value is not None:
+        out.append(
+            _ratio_sentence(
+                p,
+                "N02_share",
+                f"Les {p.show(n02)} salariés des secteurs culturels marchands représentent",
+                feminine=True,
+                suffix=" des salariés du secteur marchand",
             )
         )
     if not out:

@@ -64,6 +64,7 @@ class Derived:
     ref: Reference
     outputs: dict[str, ThemeOutput]  # theme name → output, in THEMES order
     geo: dict[str, bytes]  # data/geo/<name> → GeoJSON bytes (reports.data.sources.geometry)
+    epci: dict[str, pd.DataFrame] = field(default_factory=dict)  # reports.data.sources.epci
 
 
 def run_theme(name: str, log: BuildLog, ref: Reference) -> ThemeOutput:
@@ -253,6 +254,7 @@ def build_md(
             lines.append(f"* {r.unplaced} unplaced row(s), e.g. {', '.join(r.unplaced_examples)}")
         lines += [f"* {n}" for n in r.notes]
         lines.append("")
+    lines += placement_md(log)
     lines += [
         "## Quality gates",
         "",
@@ -270,6 +272,24 @@ def build_md(
     n_ind = values["indicator"].nunique()
     lines += ["", f"{n_ind} indicators, {len(values)} values.", ""]
     return "\n".join(lines)
+
+
+def placement_md(log: BuildLog) -> list[str]:
+    """The EPCI placement table of BUILD.md: per source, rows and rows of no EPCI."""
+    if not log.placements:
+        return []
+    lines = [
+        "## Intercommunalités: rows placed through the EPCI composition",
+        "",
+        "Source commune codes → commune of the COG (`communes.json`) → EPCI (`epci.json`); "
+        "a row of no EPCI is not counted at this level (ATLAS_SPEC §8).",
+        "",
+        "| source | rows | unplaced | examples |",
+        "|---|---:|---:|---|",
+    ]
+    for source, rows, lost, examples in log.placements:
+        lines.append(f"| {source} | {rows} | {lost} | {', '.join(examples[:5])} |")
+    return [*lines, ""]
 
 
 # --- entry point ---------------------------------------------------------------------------
@@ -294,7 +314,8 @@ def derive(paths: Paths) -> Derived:
     log = BuildLog(sources)
     ref = load_reference(log)
     outputs = {name: run_theme(name, log, ref) for name in THEMES}
-    return Derived(log, ref, outputs, read_geometries(log, ref))
+    epci = importlib.import_module("reports.data.sources.epci").build(log, ref, outputs)
+    return Derived(log, ref, outputs, read_geometries(log, ref), epci)
 
 
 def read_geometries(log: BuildLog, ref: Reference) -> dict[str, bytes]:
@@ -312,7 +333,10 @@ def assemble(derived: Derived) -> dict[str, pd.DataFrame]:
     meta = [m for out in outputs for m in out.meta]
     values = pd.concat([out.values for out in outputs], ignore_index=True)
     validate(values, meta, derived.ref)
+    if "epci_indicators" in derived.epci:
+        _check_status(derived.epci["epci_indicators"])
     return {
+        **derived.epci,
         "indicators": add_ranks(values),
         "indicator_meta": meta_table(meta),
         "territories": territories(derived.ref),

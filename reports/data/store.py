@@ -153,43 +153,24 @@ class Store:
         return df
 
     @cached_property
+    def epci_indicators(self) -> pd.DataFrame:
+        """Level ``epci`` (``epci_indicators.csv``, ATLAS_SPEC §8): read only when asked."""
+        df = self._csv("epci_indicators.csv", dtype={"code": str, "status": str, "note": str})
+        df["status"] = df["status"].fillna("")
+        df["note"] = df["note"].fillna("")
+        return df
+
+    @cached_property
     def _index(self) -> dict[tuple[str, str, str], list[Value]]:
         """(indicator, level, code) → values sorted by year; plain objects (fast look-ups)."""
-        index: dict[tuple[str, str, str], list[Value]] = {}
-        df = self.indicators
-        n = len(df)
-        has_rank = "rank" in df.columns
-        columns = (
-            df["indicator"].tolist(),
-            df["level"].tolist(),
-            df["code"].tolist(),
-            df["year"].tolist(),
-            df["value"].tolist(),
-            df["status"].tolist(),
-            df["note"].tolist(),
-            df["rank"].tolist() if has_rank else [None] * n,
-            df["rank_of"].tolist() if has_rank else [None] * n,
-        )
-        for ind, level, code, year, value, status, note, rank, rank_of in zip(
-            *columns, strict=True
-        ):
-            rank, rank_of = _clean(rank), _clean(rank_of)
-            year = _clean(year)
-            v = Value(
-                indicator=ind,
-                level=level,
-                code=code,
-                year=None if year is None else int(year),
-                value=_clean(value),
-                status=str(status or ""),
-                note=str(note or ""),
-                rank=None if rank is None else int(rank),
-                rank_of=None if rank_of is None else int(rank_of),
-            )
-            index.setdefault((ind, level, code), []).append(v)
-        for values in index.values():
-            values.sort(key=lambda v: v.year or 0)
-        return index
+        return _value_index(self.indicators)
+
+    @cached_property
+    def _epci_index(self) -> dict[tuple[str, str, str], list[Value]]:
+        return _value_index(self.epci_indicators)
+
+    def _index_of(self, level: str) -> dict[tuple[str, str, str], list[Value]]:
+        return self._epci_index if level == EPCI else self._index
 
     @cached_property
     def meta(self) -> pd.DataFrame:
@@ -232,11 +213,13 @@ class Store:
     # --- look-ups -----------------------------------------------------------------------
     def rows(self, indicator: str, level: str, code: str) -> list[Value]:
         try:
-            return self._index[(indicator, level, code)]
+            return self._index_of(level)[(indicator, level, code)]
         except KeyError:
             raise DataError(
                 f"no value for indicator {indicator!r} at {level} {code!r}",
-                where=str(self.dir / "indicators.csv"),
+                where=str(
+                    self.dir / ("epci_indicators.csv" if level == EPCI else "indicators.csv")
+                ),
                 hint="rebuild with `atlas data build` or fix the indicator id in layouts.yaml",
             ) from None
 
@@ -268,17 +251,19 @@ class Store:
     @cached_property
     def _codes(self) -> dict[tuple[str, str], list[str]]:
         """(indicator, level) → its codes, in file order (from the look-up index)."""
-        codes: dict[tuple[str, str], list[str]] = {}
-        for ind, level, code in self._index:
-            codes.setdefault((ind, level), []).append(code)
-        return codes
+        return _codes_of(self._index)
+
+    @cached_property
+    def _epci_codes(self) -> dict[tuple[str, str], list[str]]:
+        return _codes_of(self._epci_index)
 
     def level_values(self, indicator: str, level: str, year: int | None = None) -> pd.Series:
         """All codes of ``level`` → value at ``year`` (default: the latest year of the
         indicator at that level; NaN where n.d.), for maps and rankings."""
+        index = self._index_of(level)
+        codes_of = self._epci_codes if level == EPCI else self._codes
         series = [
-            (code, self._index[(indicator, level, code)])
-            for code in self._codes.get((indicator, level), [])
+            (code, index[(indicator, level, code)]) for code in codes_of.get((indicator, level), [])
         ]
         if year is None:
             years = [v.year for _, values in series for v in values if v.year is not None]
@@ -322,6 +307,76 @@ class Store:
         t = self.territories
         return list(t[(t["level"] == "departement") & (t["region"] == region)]["code"])
 
+    # --- intercommunalités (ATLAS_SPEC §8) ------------------------------------------------
+    @cached_property
+    def epcis(self) -> pd.DataFrame:
+        """One row per EPCI: code (SIREN), name, slug, type, group, departement (where it is
+        placed), departements (``;``-joined, most populous first), region, zone, communes."""
+        return self._csv("epci.csv", dtype=str).set_index("code", drop=False)
+
+    @cached_property
+    def epci_communes(self) -> pd.DataFrame:
+        """The member communes of every EPCI: commune, name, epci, population, departement."""
+        return self._csv("epci_communes.csv", dtype={"commune": str, "epci": str,
+                                                      "departement": str})  # fmt: skip
+
+    @cached_property
+    def epci_points(self) -> pd.DataFrame:
+        """The located facilities of every EPCI: epci, type, id, name, lon, lat."""
+        return self._csv("epci_points.csv", dtype={"epci": str, "id": str})
+
+    def epci(self, code: str) -> pd.Series:
+        try:
+            return self.epcis.loc[code]
+        except KeyError:
+            raise DataError(f"unknown EPCI {code!r}", where=str(self.dir / "epci.csv")) from None
+
+
+EPCI = "epci"
+
+
+def _value_index(df: pd.DataFrame) -> dict[tuple[str, str, str], list[Value]]:
+    """A tidy indicator table → (indicator, level, code) → values sorted by year."""
+    index: dict[tuple[str, str, str], list[Value]] = {}
+    n = len(df)
+    has_rank = "rank" in df.columns
+    columns = (
+        df["indicator"].tolist(),
+        df["level"].tolist(),
+        df["code"].tolist(),
+        df["year"].tolist(),
+        df["value"].tolist(),
+        df["status"].tolist(),
+        df["note"].tolist(),
+        df["rank"].tolist() if has_rank else [None] * n,
+        df["rank_of"].tolist() if has_rank else [None] * n,
+    )
+    for ind, level, code, year, value, status, note, rank, rank_of in zip(*columns, strict=True):
+        rank, rank_of = _clean(rank), _clean(rank_of)
+        year = _clean(year)
+        v = Value(
+            indicator=ind,
+            level=level,
+            code=code,
+            year=None if year is None else int(year),
+            value=_clean(value),
+            status=str(status or ""),
+            note=str(note or ""),
+            rank=None if rank is None else int(rank),
+            rank_of=None if rank_of is None else int(rank_of),
+        )
+        index.setdefault((ind, level, code), []).append(v)
+    for values in index.values():
+        values.sort(key=lambda v: v.year or 0)
+    return index
+
+
+def _codes_of(index: dict[tuple[str, str, str], list[Value]]) -> dict[tuple[str, str], list[str]]:
+    codes: dict[tuple[str, str], list[str]] = {}
+    for ind, level, code in index:
+        codes.setdefault((ind, level), []).append(code)
+    return codes
+
 
 def data_dir_ok(path: Path) -> bool:
     return all((path / f).is_file() for f in REQUIRED_FILES)
@@ -333,7 +388,7 @@ def data_dir_ok(path: Path) -> bool:
 # without ``.0``), LF line ends, UTF-8, JSON with sorted keys, no timestamps, so that two builds
 # from the same sources give byte-identical files.
 
-LEVEL_ORDER = {"france": 0, "region": 1, "departement": 2}
+LEVEL_ORDER = {"france": 0, "region": 1, "departement": 2, "epci": 3}
 INDICATOR_COLUMNS = [
     "indicator", "level", "code", "year", "value", "status", "note", "rank", "rank_of",
 ]  # fmt: skip
@@ -407,6 +462,7 @@ def write_tables(out_dir: Path, tables: dict[str, pd.DataFrame]) -> dict[str, in
     """Write ``<name>.csv`` for every table; known tables get their contract column order."""
     known = {
         "indicators": INDICATOR_COLUMNS,
+        "epci_indicators": INDICATOR_COLUMNS,
         "indicator_meta": META_COLUMNS,
         "territories": TERRITORY_COLUMNS,
         "facilities": FACILITY_COLUMNS,
@@ -414,7 +470,7 @@ def write_tables(out_dir: Path, tables: dict[str, pd.DataFrame]) -> dict[str, in
     sizes = {}
     for name in sorted(tables):
         df = tables[name]
-        if name == "indicators":
+        if name in ("indicators", "epci_indicators"):
             df = sort_indicators(df)
         elif name == "facilities":
             df = sort_facilities(df)

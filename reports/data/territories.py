@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -41,6 +42,13 @@ _PREFIX = re.compile(
     r"^\s*(?P<level>dep|departement|département|reg|region|région)\s*:\s*(?P<rest>.+)$",
     re.IGNORECASE,
 )
+#: ``epci:200046977``, ``epci:Pays de Gex``
+_EPCI_PREFIX = re.compile(r"^\s*(?:epci|interco)\s*:\s*(?P<rest>.+)$", re.IGNORECASE)
+#: the type words an EPCI name opens with (``CC du Pays de Gex`` ≈ ``Pays de Gex``)
+_EPCI_TYPE_WORDS = re.compile(
+    r"^(cc|ca|cu|communaute-de-communes|communaute-d-agglomeration|communaute-urbaine|"
+    r"metropole|agglomeration|agglo)-(?:(?:de-la|de-l|du|des|de|d)-)?"
+)
 #: how many candidates an ambiguity lists before "…"
 MAX_LISTED = 8
 
@@ -51,8 +59,14 @@ class Territory:
     name: str
     slug: str
     kind: str  # "metro" | "drom" | "france"
-    level: str = "region"  # "region" | "departement" | "france"
-    region: str = ""  # a département's région code
+    level: str = "region"  # "region" | "departement" | "epci" | "france"
+    region: str = ""  # a département's (an EPCI's) région code
+    departement: str = ""  # an EPCI's département (the one holding most of its population)
+    epci_type: str = ""  # CC, CA, CU, METRO, MET69
+
+    @property
+    def is_epci(self) -> bool:
+        return self.level == "epci"
 
     @property
     def is_france(self) -> bool:
@@ -152,11 +166,69 @@ def _by_code(text: str, regs: list[Territory], deps: list[Territory]) -> Territo
     return None
 
 
-def resolve(text: str, territories: pd.DataFrame) -> Territory:
+def epci_territory(row: pd.Series) -> Territory:
+    return Territory(
+        str(row["code"]), str(row["name"]), str(row["slug"]), str(row["zone"]), "epci",
+        str(row["region"]), str(row["departement"]), str(row["type"]),
+    )  # fmt: skip
+
+
+def _bare(slug: str) -> str:
+    """An EPCI name without its type words: ``cc-du-pays-de-gex`` → ``pays-de-gex``."""
+    return _EPCI_TYPE_WORDS.sub("", slug)
+
+
+def _epci_exact(raw: str, epcis: pd.DataFrame, communes: pd.DataFrame) -> list[pd.Series]:
+    """EPCI named by SIREN, whole name, name without its type words, or a member commune's
+    name (``Lyon`` → Métropole de Lyon: a commune is not a territory of its own here)."""
+    code = raw.strip()
+    if code.isdigit() and len(code) == 9:
+        return [epcis.loc[code]] if code in epcis.index else []
+    key = slugify(raw)
+    for match in (
+        epcis["slug"] == key,
+        epcis["slug"].map(_bare) == _bare(key),
+    ):
+        if match.any():
+            return [r for _, r in epcis[match].iterrows()]
+    same = communes[communes["name"].map(slugify) == key]
+    return [epcis.loc[c] for c in dict.fromkeys(same["epci"]) if c in epcis.index]
+
+
+def _epci_words(key: str, epcis: pd.DataFrame) -> list[pd.Series]:
+    return [r for _, r in epcis.iterrows() if key and _words_in(key, r["slug"])]
+
+
+def _epci_choice(text: str, hits: list[pd.Series]) -> Territory:
+    if len(hits) == 1:
+        return epci_territory(hits[0])
+    names = [f"{r['name']} ({r['code']})" for r in hits[:MAX_LISTED]]
+    more = f" … ({len(hits)} in all)" if len(hits) > MAX_LISTED else ""
+    raise ConfigError(
+        f"{text!r} matches {len(hits)} intercommunalités",
+        where="TERRITORY",
+        hint=", ".join(names[:-1]) + " or " + names[-1] + more + "? (give the SIREN)",
+    )
+
+
+EpciTables = Callable[[], tuple[pd.DataFrame, pd.DataFrame]]
+
+
+def resolve(text: str, territories: pd.DataFrame, epci: EpciTables | None = None) -> Territory:
     """The territory ``text`` names (rules in the module docstring); an unknown or ambiguous
     name is a :class:`ConfigError` with the candidates ("de-france: Île-de-France (11) or
-    Hauts-de-France (32)?")."""
+    Hauts-de-France (32)?"). ``epci`` gives the EPCI and their member communes (read only
+    when a région or département rule did not answer)."""
     raw = text.strip()
+    prefixed = _EPCI_PREFIX.match(raw)
+    if epci is not None and (prefixed or (raw.isdigit() and len(raw) == 9)):
+        epcis, communes = epci()
+        rest = prefixed["rest"] if prefixed else raw
+        hits = _epci_exact(rest, epcis, communes) or _epci_words(slugify(rest), epcis)
+        if not hits:
+            raise ConfigError(f"unknown intercommunalité {text!r}", where="TERRITORY",
+                              hint="give a SIREN (200046977) or the EPCI's name")  # fmt: skip
+        return _epci_choice(text, hits)
     regs, deps = regions(territories), departements(territories)
     codes = {t.code for t in regs}
     prefix = _PREFIX.match(raw)
@@ -176,6 +248,11 @@ def resolve(text: str, territories: pd.DataFrame) -> Territory:
         for t in pool:
             if key and key == t.slug:
                 return t
+    if epci is not None and not prefix:  # rule 3b: an EPCI's name, or a member commune's
+        epcis, communes = epci()
+        hits = _epci_exact(raw, epcis, communes)
+        if hits:
+            return _epci_choice(text, hits)
     # rule 4: whole words of a name ("reunion" for "la-reunion", "provence"): only if one
     # région (else one département) has them; otherwise every candidate is listed
     found_regs = [t for t in regs if key and _words_in(key, t.slug)]
@@ -185,6 +262,10 @@ def resolve(text: str, territories: pd.DataFrame) -> Territory:
     if not found_regs and len(found_deps) == 1:
         return found_deps[0]
     found = found_regs + found_deps
+    if not found and epci is not None and not prefix:  # rule 4b: words of one EPCI's name
+        hits = _epci_words(key, epci()[0])
+        if hits:
+            return _epci_choice(text, hits)
     if found:
         raise ConfigError(
             f"{text!r} matches {_count(found)}",

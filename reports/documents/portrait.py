@@ -19,8 +19,11 @@ from pathlib import Path
 
 from reports import edition
 from reports.config import SectionSpec
+from reports.content import fmt
 from reports.content.model import ChapterCtx, DocCtx, FigureCtx
 from reports.content.portrait import (
+    EPCI_ND,
+    EPCI_TYPE_NAMES,
     SENTENCES,
     Portrait,
     PortraitSectionCtx,
@@ -29,6 +32,7 @@ from reports.content.portrait import (
     key_messages,
     members_table,
 )
+from reports.content.wording import join
 from reports.data.territories import Territory
 from reports.documents.chapter import chapter_sources, group_nd_notes, number_chapter
 from reports.documents.session import Session, doc_ctx
@@ -54,12 +58,18 @@ METHOD_NOTE = edition.current().text(
 
 def layout_for(territory: Territory, layout: str | None) -> str:
     """The layout of ``territory``'s fiche: ``layout`` if given (checked), else ``portrait``
-    for a département and ``fiche`` for a région or France."""
+    for a département or an EPCI and ``fiche`` for a région or France."""
     if layout is None:
-        return "portrait" if territory.is_departement else "fiche"
+        return "portrait" if territory.is_departement or territory.is_epci else "fiche"
     if layout not in LAYOUTS:
         raise ConfigError(
             f"unknown layout {layout!r}", where="--layout", hint=f"one of {', '.join(LAYOUTS)}"
+        )
+    if layout == "fiche" and territory.is_epci:
+        raise ConfigError(
+            f"the fiche layout is for a région or France, not {territory.name}",
+            where="--layout fiche",
+            hint="an intercommunalité has the portrait layout (the default)",
         )
     if layout == "fiche" and territory.is_departement:
         raise ConfigError(
@@ -80,6 +90,8 @@ def portrait_path(session: Session, territory: Territory, html: bool = False) ->
     """``output/departements/69-rhone.pdf``; a région's portrait beside its fiche,
     ``output/fiches/auvergne-rhone-alpes-portrait.pdf``."""
     ext = "html" if html else "pdf"
+    if territory.is_epci:
+        return session.paths.output / "epci" / f"{territory.code}-{territory.slug}.{ext}"
     if territory.is_departement:
         return session.paths.output / "departements" / f"{territory.code}-{territory.slug}.{ext}"
     return session.paths.fiches_output / f"{territory.slug}-portrait.{ext}"
@@ -93,6 +105,8 @@ def _locator(session: Session, p: Portrait) -> FigureCtx | None:
     )
 
     store, territory, paths = session.store, p.territory, session.paths
+    if territory.is_epci:
+        return _epci_locator(session, p)
     if not territory.is_departement:  # a région: the situation map of the fiche (M01)
         return catalogue.figure_context("M01", store, territory, paths)
     path = draw_departement_locator(store, territory, paths, slot="half")
@@ -110,8 +124,41 @@ def _locator(session: Session, p: Portrait) -> FigureCtx | None:
     )
 
 
+def _epci_locator(session: Session, p: Portrait) -> FigureCtx:
+    from reports.figures import catalogue
+    from reports.figures.portrait import describe_epci_locator, draw_epci_locator
+
+    store, territory, paths = session.store, p.territory, session.paths
+    path = draw_epci_locator(store, territory, paths, slot="half")
+    root = paths.root.resolve()
+    rel = path.resolve().relative_to(root) if root in path.resolve().parents else path
+    deps = str(store.epci(territory.code)["departements"]).split(";")
+    names = store.territories.set_index(["level", "code"])["name"]
+    where = " et ".join(str(names[("departement", d)]) for d in deps[:2])
+    return FigureCtx(
+        id="locator",
+        title=f"Équipements de l\u2019intercommunalité ({where})",
+        src=str(rel),
+        alt=describe_epci_locator(store, territory),
+        source=catalogue.source_line(store, ("O01", "O02", "O09", "O10", "O13")),
+        kind="map",
+        size="half",
+        path=str(path),
+    )
+
+
 def _nd_notes(p: Portrait, inds: list[str]) -> list[str]:
     notes: list[str] = []
+    if p.epci:
+        unavailable = [i for i in dict.fromkeys(inds) if p.get(i).note == EPCI_ND]
+        if unavailable:
+            labels = join([p.store.label(i) for i in unavailable])
+            notes.append(
+                "À l\u2019échelle intercommunale, seuls les indicateurs calculables à partir "
+                "de données communales sont présentés (aucune valeur n\u2019est répartie à "
+                f"partir du département) ; non disponibles (n.d.) : {labels}."
+            )
+        inds = [i for i in inds if i not in unavailable]
     for ind in dict.fromkeys(inds):
         v = p.get(ind)
         if v.value is None and v.note:
@@ -126,6 +173,15 @@ def _nd_notes(p: Portrait, inds: list[str]) -> list[str]:
 
 
 def _rank_note(p: Portrait) -> str:
+    if p.epci:
+        return (
+            f"Médiane et rang : parmi les {fmt.fmt_int(p.n_peers)} {p.peers_text} "
+            "(composition des EPCI au 1er janvier de l\u2019édition du COG), par valeur "
+            "décroissante (1re = la valeur la plus élevée) ; deux valeurs égales ont le même "
+            "rang ; une intercommunalité sans donnée n\u2019est pas classée. Les données "
+            "communales sont rattachées à l\u2019intercommunalité par le code de la commune "
+            "(communes fusionnées depuis : commune nouvelle)."
+        )
     if p.dep:
         region = (
             f" et parmi les {len(p.members)} départements de la région {p.region_name}"
@@ -170,6 +226,8 @@ def _section(session: Session, spec: SectionSpec, p: Portrait) -> PortraitSectio
         title = (
             "Chiffres clés"
             if spec.page == "opener"
+            else "L\u2019intercommunalité et ses territoires de comparaison"
+            if p.epci
             else (
                 "Le département, sa région et la France"
                 if p.with_region
@@ -195,7 +253,7 @@ def _section(session: Session, spec: SectionSpec, p: Portrait) -> PortraitSectio
 
 def portrait_doc(session: Session, territory: Territory) -> DocCtx:
     store, layouts = session.store, session.layouts
-    spec = layouts.document("portrait")
+    spec = layouts.document("portrait_epci" if territory.is_epci else "portrait")
     p = Portrait.of(store, territory)
     sections: list[PortraitSectionCtx] = []
     inds: list[str] = []
@@ -210,7 +268,13 @@ def portrait_doc(session: Session, territory: Territory) -> DocCtx:
         if sspec.page not in MEMBERS:
             inds += list(sspec.indicators)
     dep = territory.is_departement
-    if dep:
+    if territory.is_epci:
+        kicker = EPCI_TYPE_NAMES.get(territory.epci_type, "Intercommunalité")
+        subtitle = (
+            f"Portrait culturel comparé au département, à la région {p.region_name}, à la "
+            f"France et aux {p.peers_text}"
+        )
+    elif dep:
         kicker = "Département d\u2019outre-mer" if territory.kind == "drom" else "Département"
         kicker += f" · {territory.code}"
         subtitle = (
@@ -221,7 +285,13 @@ def portrait_doc(session: Session, territory: Territory) -> DocCtx:
     else:
         kicker = "Région d\u2019outre-mer" if territory.kind == "drom" else "Région"
         subtitle = "Portrait culturel comparé à la France"
-    anchor = f"ch-dep-{territory.code.lower()}-{territory.slug}" if dep else f"ch-{territory.slug}"
+    anchor = (
+        f"ch-epci-{territory.code}"
+        if territory.is_epci
+        else f"ch-dep-{territory.code.lower()}-{territory.slug}"
+        if dep
+        else f"ch-{territory.slug}"
+    )
     chapter = ChapterCtx(
         code=territory.code,
         kind=territory.kind,

@@ -46,7 +46,10 @@ class Session:
         return cls(paths, store, layouts)
 
     def territory(self, text: str) -> Territory:
-        return resolve(text, self.store.territories)
+        store = self.store
+        has_epci = (store.dir / "epci.csv").is_file()
+        epci = (lambda: (store.epcis, store.epci_communes)) if has_epci else None
+        return resolve(text, store.territories, epci)
 
     def all_territories(self) -> list[Territory]:
         return [*regions(self.store.territories), FRANCE]

@@ -40,6 +40,8 @@ class BuildLog:
     sources_dir: Path
     reads: dict[str, SourceRead] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    #: EPCI level (reports.data.sources.epci): (source, rows, unplaced, examples)
+    placements: list[tuple[str, int, int, list[str]]] = field(default_factory=list)
 
     def key(self, rel: str, sheet: str | None) -> str:
         return f"{rel}#{sheet}" if sheet else rel
