@@ -362,6 +362,71 @@ def _epci_table(p: Portrait, tid: str, title: str, inds: list[str]) -> TableCtx:
     return table
 
 
+#: the member communes listed (most populous first); the others are summed on one row
+COMMUNES_LISTED = 24
+#: the facility columns of the communes table: (type in epci_points, header)
+COMMUNE_COLUMNS = (
+    ("musee", "Musées de France"),
+    ("bibliotheque", "Biblio\u00adthèques"),
+    ("cinema", "Cinémas"),
+    ("festival", "Festivals"),
+    ("archives", "Archives"),
+)
+
+
+def communes_table(p: Portrait, tid: str) -> TableCtx:
+    """The member communes of an EPCI: population and located facilities by commune (the
+    facilities of the locator map, placed by commune code)."""
+    store, code = p.store, p.territory.code
+    members = store.epci_communes
+    members = members[members["epci"] == code].copy()
+    pts = store.epci_points
+    pts = pts[pts["epci"] == code]
+    counts = pts.groupby(["commune", "type"]).size().unstack(fill_value=0)
+    members = members.sort_values(["population", "name"], ascending=[False, True])
+    header = ["Commune", f"Population ({p.get('C01').year})"]
+    header += [h for _t, h in COMMUNE_COLUMNS]
+
+    def cells(name: str, pop: float | None, commune_codes: list[str]) -> list[str]:
+        out = [name, fmt.ND if pop is None or pop != pop else fmt.fmt_int(pop)]
+        for t, _h in COMMUNE_COLUMNS:
+            n = int(counts.reindex(index=commune_codes, columns=[t]).fillna(0).to_numpy().sum())
+            out.append(fmt.fmt_int(n) if n else "\u2013")
+        return out
+
+    rows = []
+    listed = members.head(COMMUNES_LISTED)
+    for r in listed.itertuples():
+        rows.append(Row(cells(f"{r.name} ({r.commune})", r.population, [r.commune])))
+    rest = members.iloc[COMMUNES_LISTED:]
+    if len(rest):
+        rows.append(
+            Row(cells(f"Autres communes ({fmt.fmt_int(len(rest))})", rest["population"].sum(),
+                      list(rest["commune"])), "sub")
+        )  # fmt: skip
+    rows.append(Row(cells("Ensemble", members["population"].sum(), list(members["commune"])),
+                    "region"))  # fmt: skip
+    n = len(members)
+    title = f"Les {_count(n) if n < 9 else fmt.fmt_int(n)} communes membres"
+    if len(rest):
+        title += f" (les {COMMUNES_LISTED} plus peuplées)"
+    table = TableCtx(
+        tid,
+        title,
+        header,
+        rows,
+        "Source : Insee, COG (composition des EPCI) et population ; équipements localisés des "
+        "bases du ministère de la Culture et du CNC",
+    )
+    table.css = "by-territory"
+    table.notes.append(
+        "Équipements rattachés à la commune par leur code commune (communes fusionnées : "
+        "commune nouvelle) ; « \u2013 » : aucun équipement localisé ; cinémas : "
+        "établissements actifs."
+    )
+    return table
+
+
 #: small numbers in words in a title ("Les cinq départements d'outre-mer")
 _WORDS = {2: "deux", 3: "trois", 4: "quatre", 5: "cinq", 6: "six", 7: "sept", 8: "huit"}
 
@@ -480,7 +545,7 @@ def key_messages(p: Portrait) -> list[KeyMessage]:
             v, r = p.get(ind), p.france(ind)
         except DataError:  # not published at this level
             continue
-        if v.value is None or not r.value:
+        if not v.value or not r.value:  # n.d., or none at all (a zero is no message)
             continue
         delta = v.value / r.value - 1
         rank = p.rank(ind)
@@ -502,7 +567,7 @@ def _count_list(p: Portrait, items: list[tuple[str, str, str]]) -> str:
     parts = []
     for ind, one, many in items:
         v = p.get(ind)
-        if v.value is not None:
+        if v.value:  # a zero is not listed ("0 jardin remarquable")
             parts.append(f"{p.show(v)} {one if v.value < 2 else many}")
     return join(parts)
 
@@ -555,12 +620,18 @@ def offre(p: Portrait) -> list[str]:
     )
     first = f"{cap(p.noun)} compte {counts}." if counts else ""
     o01 = p.get("O01_p100k").value
-    museums = _ratio_sentence(
-        p,
-        "O01_p100k",
-        f"{cap(p.pronoun)} dispose de",
-        suffix=f" musée{'s' if o01 is not None and o01 >= 2 else ''} de France pour 100 000 "
-        "habitants",
+    if o01 == 0:
+        first += f" {cap(p.pronoun)} ne compte aucun musée de France."
+    museums = (
+        ""
+        if o01 == 0
+        else _ratio_sentence(
+            p,
+            "O01_p100k",
+            f"{cap(p.pronoun)} dispose de",
+            suffix=f" musée{'s' if o01 is not None and o01 >= 2 else ''} de France pour 100 000 "
+            "habitants",
+        )
     )
     ratios = ["O01_p100k", "O02_p100k", "O05_p100k", "O09_p100k", "O10_p100k", "O13_p100k"]
     ratios = [i for i in ratios if not (p.territory.kind == "drom" and p.metro(i))]
@@ -597,11 +668,13 @@ def frequentation(p: Portrait) -> list[str]:
                 f"{fmt.fmt_pct(fr3.value, 1, sign=True)} en France."
             )
     elif f01.status == "so":
-        out.append(f"{cap(p.noun)} ne compte aucun musée de France.")
+        pass  # no museum: the offre paragraph says so
     elif f01.note:
         out.append(f"Fréquentation des musées : non disponible ({f01.note}).")
     f09 = p.get("F09")
-    if f09.value is not None:
+    if f09.value == 0 and p.get("O04").value == 0:
+        out.append(f"{cap(p.noun)} ne compte aucun établissement cinématographique actif.")
+    elif f09.value is not None:
         out.append(
             _ratio_sentence(
                 p,
@@ -683,11 +756,12 @@ def emploi(p: Portrait) -> list[str]:
         )
     n02 = p.get("N02")
     if p.epci and n02.value is not None:
+        many = "s" if n02.value >= 2 else ""
         out.append(
             _ratio_sentence(
                 p,
                 "N02_share",
-                f"Les {p.show(n02)} salariés des secteurs culturels marchands représentent",
+                f"Les secteurs culturels marchands emploient {p.show(n02)} salarié{many}, soit",
                 feminine=True,
                 suffix=" des salariés du secteur marchand",
             )

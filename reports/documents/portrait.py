@@ -27,6 +27,7 @@ from reports.content.portrait import (
     SENTENCES,
     Portrait,
     PortraitSectionCtx,
+    communes_table,
     comparison_table,
     identity,
     key_messages,
@@ -205,6 +206,9 @@ def _section(session: Session, spec: SectionSpec, p: Portrait) -> PortraitSectio
     ctx = PortraitSectionCtx(spec.id, spec.title, spec.template, spec.page, intro=spec.intro)
     ctx.opens_page = not spec.follows
     inds = list(spec.indicators)
+    if spec.page == "communes":  # an EPCI's member communes
+        ctx.tables.append(communes_table(p, f"portrait-{spec.id}"))
+        return ctx
     if spec.page == "members-short" and p.with_region:
         return None  # a département's own tables fill its page
     if spec.page in MEMBERS:

@@ -264,4 +264,7 @@ def describe_epci_locator(store: Store, territory: Territory) -> str:
             counts.append(f"{n} {label.lower()}")
     found = ", ".join(counts) if counts else "aucun équipement localisé"
     noun = "les départements" if len(deps) > 1 else "le département"
-    return f"Carte de situation : {territory.name}, dans {noun} {where} ; équipements culturels localisés de l\u2019intercommunalité : {found}."
+    return (
+        f"Carte de situation : {territory.name}, dans {noun} {where} ; équipements "
+        f"culturels localisés de l\u2019intercommunalité : {found}."
+    )

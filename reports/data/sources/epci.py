@@ -263,12 +263,16 @@ def points(comp: Composition, fac: pd.DataFrame, museums: pd.DataFrame) -> pd.Da
     """The located facilities of every EPCI (its locator map): epci, type, id, name, lon, lat.
     Facilities are placed by their commune code, a museum as for O01."""
     fac = fac[fac["type"].isin(POINT_TYPES) & fac["lon"].notna() & fac["lat"].notna()]
-    by_commune = fac.assign(epci=comp.epci_of(fac["commune"].fillna("")))
-    museum_epci = museums.set_index("id")["epci"]
+    current = fac["commune"].fillna("").astype(str).str.zfill(5).map(comp.to_current)
+    by_commune = fac.assign(commune=current, epci=comp.epci_of(fac["commune"].fillna("")))
     is_museum = by_commune["type"] == "musee"
-    by_commune.loc[is_museum, "epci"] = by_commune.loc[is_museum, "id"].map(museum_epci)
+    mus = museums.set_index("id")
+    by_commune.loc[is_museum, "epci"] = by_commune.loc[is_museum, "id"].map(mus["epci"])
+    by_commune.loc[is_museum, "commune"] = by_commune.loc[is_museum, "id"].map(
+        mus["commune"].astype(str).str.zfill(5).map(comp.to_current)
+    )
     out = by_commune[by_commune["epci"].notna()]
-    cols = ["epci", "type", "id", "name", "lon", "lat"]
+    cols = ["epci", "commune", "type", "id", "name", "lon", "lat"]
     return out[cols].sort_values(["epci", "type", "id"], kind="mergesort").reset_index(drop=True)
 
 
@@ -401,6 +405,17 @@ def employment_rows(log: BuildLog, comp: Composition, outputs) -> list[pd.DataFr
     ]  # fmt: skip
 
 
+def member_population(comp: Composition, ref: Reference) -> pd.DataFrame:
+    """The member communes with their population of the edition's denominator
+    (``Population.xls``, summed over the source communes merged into each)."""
+    pop = ref.commune_pop.assign(current=ref.commune_pop["commune"].map(comp.to_current))
+    by = pop.groupby("current")["population"].sum()
+    members = comp.members.drop(columns="population")
+    members["population"] = members["commune"].map(by)
+    cols = ["epci", "commune", "name", "departement", "population"]
+    return members[cols].sort_values(["epci", "commune"], kind="mergesort").reset_index(drop=True)
+
+
 def build(
     log: BuildLog, ref: Reference, outputs: dict[str, ThemeOutput]
 ) -> dict[str, pd.DataFrame]:
@@ -422,7 +437,7 @@ def build(
     epcis = comp.epcis.assign(population=comp.epcis["code"].map(pop))
     return {
         "epci": epcis,
-        "epci_communes": comp.members,
+        "epci_communes": member_population(comp, ref),
         "epci_indicators": values,
         "epci_points": located,
     }
