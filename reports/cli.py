@@ -193,7 +193,7 @@ def data_build(sources: Path | None, accept_changes: bool) -> None:
     type=click.Path(path_type=Path, dir_okay=False),
     default=None,
     help="Output file (default: output/fiches/<slug>.pdf; a département: "
-    "output/departements/<code>-<slug>.pdf).",
+    "output/departements/<code>-<slug>.pdf; an EPCI: output/epci/<siren>-<slug>.pdf).",
 )
 @click.option("--html", "as_html", is_flag=True, help="Write the HTML given to WeasyPrint.")
 @click.option("--all", "all_", is_flag=True, help="Build the 19 fiches (18 régions + France).")
@@ -204,7 +204,7 @@ def data_build(sources: Path | None, accept_changes: bool) -> None:
     type=click.Choice(["fiche", "portrait"]),
     default=None,
     help="fiche (régions, France; default) or portrait (4 pages; the default for a "
-    "département, available to régions).",
+    "département or an EPCI, available to régions).",
 )
 def fiche(
     region: str | None,
@@ -215,8 +215,9 @@ def fiche(
     print_: bool,
     layout: str | None,
 ) -> None:
-    """Portrait fiche of REGION: a région or a département (INSEE code, name or slug), or
-    'france'. A département gets the 4-page portrait (output/departements/69-rhone.pdf).
+    """Portrait fiche of REGION: a région, a département or an intercommunalité (INSEE or
+    SIREN code, name or slug), or 'france'. A département gets the 4-page portrait
+    (output/departements/69-rhone.pdf), an EPCI its own (output/epci/200046977-….pdf).
 
     \b
     Codes: a région code is the région (84, 04, 4); any other code is the département (69,
@@ -224,6 +225,8 @@ def fiche(
     dep:01 Ain; reg:NN a région). Names: a whole name is the région of that name, else the
     département (Rhône, Loire, Paris; Martinique is the région, 972 the département); words
     of one name (reunion, provence) — several candidates are listed, none is picked.
+    EPCI: a SIREN (200046977), its name with or without its type ("CC du Pays de Gex",
+    "pays de gex"), a member commune's name (Lyon → Métropole de Lyon), or epci:NAME.
 
     The PDF is tagged (PDF/UA-1: language, title, headings, table headers, alt texts) and
     carries the CSV of its tables and figures as attachments.
@@ -465,7 +468,7 @@ def diff(old: Path, new: Path, output: Path | None, dpi: int) -> None:
     type=click.Choice(["region", "departement", "epci"]),
     default="region",
     show_default=True,
-    help="Territorial level (epci: not available yet).",
+    help="Territorial level: the 18 régions, 101 départements or the EPCI (SIREN codes).",
 )
 @click.option("--only", metavar="CODES", default=None, help="Only these codes, e.g. 84,94,06.")
 @click.option(

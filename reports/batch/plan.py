@@ -25,7 +25,7 @@ from pathlib import Path
 
 from reports import edition
 from reports.batch.index import Row, read_index
-from reports.data.territories import Territory, departements, regions
+from reports.data.territories import Territory, departements, epci_territory, regions
 from reports.documents.session import Session
 from reports.errors import ConfigError, DataError
 from reports.paths import Paths
@@ -37,9 +37,11 @@ LEVELS: dict[str, Callable[[Session], list[Territory]]] = {
     "region": lambda session: regions(session.store.territories),
     # the 101 départements: their portrait (reports.documents.portrait, the default layout)
     "departement": lambda session: departements(session.store.territories),
+    # the EPCI of the edition's COG (data/epci.csv, ATLAS_SPEC §8), in epci.json order
+    "epci": lambda session: [epci_territory(r) for _, r in session.store.epcis.iterrows()],
 }
-#: levels not built yet (issue 20): accepted by the CLI, refused with one line
-PLANNED = ("epci",)
+#: levels not built yet: accepted by the CLI, refused with one line
+PLANNED: tuple[str, ...] = ()
 #: engines whose version changes the PDF bytes
 ENGINES = ("weasyprint", "pydyf", "pikepdf", "matplotlib", "cartopy", "shapely")
 
@@ -136,6 +138,8 @@ class Job:
 
     @property
     def file(self) -> str:
+        if self.territory.is_epci:  # two EPCI may one day share a name: the SIREN first
+            return f"{self.territory.code}-{self.territory.slug}.pdf"
         return f"{self.territory.slug}.pdf"
 
 
@@ -189,7 +193,7 @@ def make_plan(
         wanted = [by_code.get(c) or by_code.get(c.zfill(2)) for c in only]
         for code, t in zip(only, wanted, strict=True):
             if t is None:
-                known = ", ".join(by_code)
+                known = ", ".join(list(by_code)[:20]) + (" …" if len(by_code) > 20 else "")
                 plan.unknown.append(
                     Row(code, "", status="failed", error=f"no {level} {code!r} (known: {known})")
                 )
