@@ -8,7 +8,11 @@ the figures come from the usual cache (``figures cached``: every fiche laid out 
 no figure drawn); ``--cold`` starts from an empty cache (every figure drawn too). The wall
 time includes starting the cluster and each worker's first Session.
 
-Usage: python benchmarks/bench_batch.py [-n N] [--cold] [--workers 1,2]
+``--level departement|epci`` times the portraits of that level instead (the first N, or
+``-n 0`` for all of them); ``--workers 2`` alone gives the budget runs (101 départements
+cold and cached, 1 255 EPCI cold).
+
+Usage: python benchmarks/bench_batch.py [-n N] [--level L] [--cold] [--workers 1,2]
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def one_run(codes: list[str], workers: int, cold: bool) -> dict:
+def one_run(codes: list[str], workers: int, cold: bool, level: str = "region") -> dict:
     from reports.batch import run_batch
     from reports.paths import Paths
 
@@ -42,7 +46,7 @@ def one_run(codes: list[str], workers: int, cold: bool) -> dict:
         try:
             t0 = time.perf_counter()
             report = run_batch(
-                "region", only=codes, out_root=Path(tmp) / "out", workers=workers, progress=False
+                level, only=codes, out_root=Path(tmp) / "out", workers=workers, progress=False
             )
             wall = time.perf_counter() - t0
         finally:
@@ -72,22 +76,25 @@ def one_run(codes: list[str], workers: int, cold: bool) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("-n", type=int, default=6, help="régions (the first N, in order)")
+    ap.add_argument("-n", type=int, default=6, help="territories (the first N; 0: all)")
+    ap.add_argument("--level", default="region", choices=["region", "departement", "epci"])
     ap.add_argument("--cold", action="store_true", help="empty cache: figures drawn too")
     ap.add_argument("--workers", default="1,2", help="worker counts to compare")
     opts = ap.parse_args()
 
-    from reports.data.territories import regions
+    from reports.batch.plan import territories_of
     from reports.documents.session import Session
 
     session = Session.open()
-    codes = [t.code for t in regions(session.store.territories)][: opts.n]
+    codes = [t.code for t in territories_of(session, opts.level)]
+    codes = codes[: opts.n] if opts.n else codes
     mode = "cold (empty cache)" if opts.cold else "figures cached (PDFs laid out)"
-    print(f"atlas batch, {len(codes)} régions ({', '.join(codes)}), {mode}, {os.cpu_count()} cores")
+    shown = ", ".join(codes[:8]) + (" …" if len(codes) > 8 else "")
+    print(f"atlas batch, {len(codes)} {opts.level} ({shown}), {mode}, {os.cpu_count()} cores")
     rows = []
     for w in opts.workers.split(","):
         print(f"load average before {w} worker(s): {os.getloadavg()[0]:.2f}")
-        rows.append(one_run(codes, int(w), opts.cold))
+        rows.append(one_run(codes, int(w), opts.cold, opts.level))
     print(
         f"{'workers':>7} {'wall s':>8} {'fiches/min':>10} {'s/fiche (worker)':>17}"
         f" {'median':>7} {'CPU s/fiche':>12} {'peak MB/worker':>15}"

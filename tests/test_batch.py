@@ -139,9 +139,10 @@ def test_three_regions_build_with_their_index(first: Done, out: Path) -> None:
     assert "Auvergne-Rhône-Alpes" in page
 
 
-def test_three_departements_build_their_portraits(tmp_path: Path) -> None:
-    """A metropolitan, a Corsican and a DROM département on the same 2-worker cluster: three
-    4-page portraits in index order (the départements' order)."""
+def test_three_departements_and_three_epci_build_their_portraits(tmp_path: Path) -> None:
+    """A metropolitan, a Corsican and a DROM département, then a métropole, a rural CC and a
+    DROM CA, each level on a 2-worker cluster: portraits in index order (the départements'
+    order; the EPCI in epci.json order), files named by code."""
     done = batch(tmp_path, tmp_path / "tmp", "--only", "971,2A,69", "-j", "2", level="departement")
     assert done.code == 0, done.stderr
     assert "3 built, 0 skipped (unchanged), 0 failed" in done.stdout and done.left == []
@@ -150,6 +151,16 @@ def test_three_departements_build_their_portraits(tmp_path: Path) -> None:
     for row in rows.values():
         with pikepdf.open(tmp_path / "departement" / row["file"]) as doc:
             assert int(row["pages"]) == len(doc.pages) == 4
+    epci = "249740119,200046977,200007177"
+    done = batch(tmp_path, tmp_path / "tmp", "--only", epci, "-j", "2", level="epci")
+    assert done.code == 0, done.stderr
+    assert "3 built, 0 skipped (unchanged), 0 failed" in done.stdout and done.left == []
+    rows = index(tmp_path / "epci")
+    assert list(rows) == ["200007177", "200046977", "249740119"]
+    assert rows["200046977"]["file"] == "200046977-metropole-de-lyon.pdf"
+    for row in rows.values():
+        with pikepdf.open(tmp_path / "epci" / row["file"]) as doc:
+            assert 3 <= int(row["pages"]) == len(doc.pages) <= 4
 
 
 def test_second_run_skips_all_three_by_hash(first: Done, out: Path) -> None:
@@ -225,14 +236,11 @@ def test_a_failing_fiche_does_not_stop_the_others(first: Done, out: Path) -> Non
     assert not (folder / FILES["53"]).exists()
 
 
-def test_a_planned_level_is_one_line() -> None:
-    result = CliRunner().invoke(main, ["batch", "--level", "epci"])
+def test_an_unknown_code_is_one_failed_row(tmp_path: Path) -> None:
+    args = ["batch", "--level", "epci", "--only", "123", "-o", str(tmp_path)]
+    result = CliRunner().invoke(main, args)
     assert result.exit_code == 1
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert lines == [
-        "atlas: error: atlas batch --level: level 'epci' is not available yet "
-        "— available: region, departement"
-    ]
+    assert "no epci '123'" in result.output
 
 
 def test_sigterm_stops_the_cluster_and_every_worker(tmp_path: Path) -> None:

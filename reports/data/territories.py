@@ -1,4 +1,5 @@
-"""Lenient look-up of a territory given on the command line: a région, a département or France.
+"""Lenient look-up of a territory given on the command line: a région, a département, an
+intercommunalité (EPCI) or France.
 
 Accepts an INSEE code (``84``, ``4`` for ``04``, ``69``, ``2A``, ``971``), a name with or without
 accents, case or hyphens (``Auvergne-Rhône-Alpes``, ``auvergne rhone alpes``, ``Rhône``), a slug,
@@ -22,6 +23,13 @@ of the same name). The rule, in this order:
 
 A département whose code is also a région code is printed ``dep:NN`` in candidate lists, so that
 every candidate can be typed back as it is printed.
+
+Intercommunalités (``data/epci.csv``, read only when a rule below needs them): ``epci:X`` or a
+9-digit SIREN names one directly; after rule 3, the EPCI whose whole name, or name without its
+type words (``CC du Pays de Gex`` ≈ ``Pays de Gex``: the CA du Pays de Gex), is the text, else
+the EPCI of the member commune of that name (``Lyon`` → Métropole de Lyon: a commune is not a
+territory here; ``Saint-Denis`` lists the four EPCI of its homonyms); after rule 4, whole words
+of one EPCI's name. A région or département name always wins (``Paris`` is the département).
 """
 
 from __future__ import annotations

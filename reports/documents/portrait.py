@@ -135,7 +135,12 @@ def _epci_locator(session: Session, p: Portrait) -> FigureCtx:
     rel = path.resolve().relative_to(root) if root in path.resolve().parents else path
     deps = str(store.epci(territory.code)["departements"]).split(";")
     names = store.territories.set_index(["level", "code"])["name"]
-    where = " et ".join(str(names[("departement", d)]) for d in deps[:2])
+    named = [str(names[("departement", d)]) for d in deps]
+    where = (
+        " et ".join(named)
+        if len(named) <= 2
+        else f"{named[0]}, {named[1]} et {len(named) - 2} autres départements"
+    )
     return FigureCtx(
         id="locator",
         title=f"Équipements de l\u2019intercommunalité ({where})",

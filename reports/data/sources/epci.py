@@ -43,6 +43,13 @@ NOTE_NO_BASE = "pas de valeur de référence (aucune entrée l'année de base)"
 NOTE_NO_COMMUNE = "aucune commune de plus de 3 500 habitants"
 NOTE_NO_EPCI_SPENDING = "intercommunalité absente du fichier des dépenses"
 NOTE_NO_DATA = "aucune donnée pour les communes de l'intercommunalité"
+#: ATLAS_SPEC §3.9 museum evolutions: beyond ±200 % a change says more about the source (a
+#: museum closed or reopened, sites regrouped) than about attendance: not printed
+CHANGE_NS = 200.0
+NOTE_NS = (
+    "évolution non significative (plus de 200 % en valeur absolue : fermeture, réouverture "
+    "ou regroupement de sites d'un musée)"
+)
 
 
 @dataclass
@@ -318,8 +325,9 @@ def attendance_rows(
     f02 = _rows(by[last] / pop.where(pop > 0), "F02", last, NOTE_NO_MUSEUM)
     change = (by[last] / by[base].where(by[base] > 0) - 1) * 100
     change = change.where(by[last].notna())
-    f03 = _rows(change, "F03", last, NOTE_NO_BASE)
+    f03 = _rows(change.where(change.abs() <= CHANGE_NS), "F03", last, NOTE_NO_BASE)
     f03.loc[f03["code"].map(by[last].isna()), "note"] = NOTE_NO_MUSEUM
+    f03.loc[f03["code"].map(change.abs() > CHANGE_NS), "note"] = NOTE_NS
     parts = [f01, f02, f03]
     for rows in parts:  # no museum at all: not applicable rather than missing
         so = rows["code"].map(none) & rows["value"].isna()
