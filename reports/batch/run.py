@@ -42,6 +42,8 @@ from reports.processes import GRACE
 LOCAL_ENV = ("ATLAS_LAYOUTS", "ATLAS_TEMPLATES", "ATLAS_DATA", "ATLAS_CACHE", "ATLAS_SOURCES")
 #: seconds between two writes of the index while a long batch runs
 INDEX_EVERY = 30.0
+#: how long a LocalCluster worker lives before its nanny replaces it (memory, see above)
+WORKER_LIFETIME = "8 minutes"
 #: seconds to wait for a first worker on a remote scheduler
 WORKER_WAIT = 60.0
 
@@ -152,7 +154,12 @@ def dask_client(scheduler: str | None, workers: int | None) -> Iterator[tuple[An
     scratch = None
     env = {edition.ENV: edition.current().name}
     stopped = False
-    config: dict[str, Any] = {"distributed.scheduler.allowed-failures": 1}
+    config: dict[str, Any] = {
+        "distributed.scheduler.allowed-failures": 1,
+        # the statistical profiler keeps every sampled stack of the task thread: with
+        # WeasyPrint's deep stacks it grew a worker by ~1.5 MB a fiche (issue 20: ≤ 600 MB)
+        "distributed.worker.profile.enabled": False,
+    }
     before = set() if scheduler else _children()
     if not scheduler:
         # the cluster's scratch space, Dask's too (lock files, spilled data): removed after
@@ -191,6 +198,12 @@ def dask_client(scheduler: str | None, workers: int | None) -> Iterator[tuple[An
                         dashboard_address=None,
                         silence_logs=logging.CRITICAL,
                         local_directory=scratch,
+                        # a long batch: each worker is replaced every few minutes (its
+                        # nanny starts a fresh one), so its memory stays that of a few
+                        # hundred fiches (issue 20: ≤ 600 MB a worker)
+                        lifetime=os.environ.get("ATLAS_WORKER_LIFETIME", WORKER_LIFETIME),
+                        lifetime_stagger="30s",
+                        lifetime_restart=True,
                     )
                     client = Client(cluster, set_as_default=False)
                 client.register_plugin(BatchWorker(env, scratch, local=True))
