@@ -20,8 +20,8 @@ returned as a one-line error, never raised: one fiche failing does not stop the 
 from __future__ import annotations
 
 import contextlib
-import gc
 import ctypes
+import gc
 import io
 import os
 import resource
