@@ -64,7 +64,7 @@ def _members(epci_json: dict[str, dict], code: str) -> set[str]:
 
 
 def _commune_sheet(sources: Path, rel: str, sheet: str) -> pd.DataFrame:
-    df = pd.read_excel(sources / XLS / rel, sheet_name=sheet, dtype=str)
+    df = pd.read_excel(sources / XLS / rel, sheet_name=sheet, dtype=str, engine="calamine")
     df["Code Insee"] = df["Code Insee"].str.strip()
     return df
 
@@ -103,7 +103,9 @@ def test_libraries_spending_and_employees_of_the_rural_cc(
     sources: Path, epci_json: dict[str, dict], values: pd.DataFrame
 ) -> None:
     members = _members(epci_json, NERONDES)
-    libs = pd.read_excel(sources / "bibliotheques_deps/Geoloc Biblios.xlsx", dtype=str)
+    libs = pd.read_excel(
+        sources / "bibliotheques_deps/Geoloc Biblios.xlsx", dtype=str, engine="calamine"
+    )
     n_libs = int(libs["Code_Insee"].str.strip().isin(members).sum())
     assert n_libs > 0
     assert values.loc[("O02", NERONDES), "value"] == n_libs
@@ -124,6 +126,7 @@ def test_the_epci_own_spending_comes_from_its_siren(sources: Path, values: pd.Da
         sources / XLS / "Dépenses culturelles des intercommunalités.xls",
         sheet_name="Dépenses culturelles",
         dtype=str,
+        engine="calamine",
     )
     rows = df[df["Code SIREN"].str.strip() == LYON]
     assert len(rows)

@@ -127,7 +127,11 @@ def _locator(session: Session, p: Portrait) -> FigureCtx | None:
 
 def _epci_locator(session: Session, p: Portrait) -> FigureCtx:
     from reports.figures import catalogue
-    from reports.figures.portrait import describe_epci_locator, draw_epci_locator
+    from reports.figures.portrait import (
+        describe_epci_locator,
+        draw_epci_locator,
+        epci_far_points,
+    )
 
     store, territory, paths = session.store, p.territory, session.paths
     path = draw_epci_locator(store, territory, paths, slot="half")
@@ -141,9 +145,19 @@ def _epci_locator(session: Session, p: Portrait) -> FigureCtx:
         if len(named) <= 2
         else f"{named[0]}, {named[1]} et {len(named) - 2} autres départements"
     )
+    far = epci_far_points(store, territory.code)
+    note = (
+        f"{far} équipement{'s' if far > 1 else ''} localisé{'s' if far > 1 else ''} à plus "
+        f"de 10 km des autres équipements de {'leur' if far > 1 else 'sa'} commune (géocodage "
+        "de la source) : non représenté{'s' if far > 1 else ''}, compté{'s' if far > 1 else ''} "
+        "dans le tableau des communes."
+        if far
+        else ""
+    )
     return FigureCtx(
         id="locator",
         title=f"Équipements de l\u2019intercommunalité ({where})",
+        notes=[note] if note else [],
         src=str(rel),
         alt=describe_epci_locator(store, territory),
         source=catalogue.source_line(store, ("O01", "O02", "O09", "O10", "O13")),

@@ -224,12 +224,26 @@ def fs_wrap(name: str, most: int = 28) -> str:
 
 
 def epci_points(store: Store, code: str) -> tuple[tuple[str, float, float], ...]:
+    """The EPCI's facilities drawn on its locator (not those geocoded far from their commune:
+    :func:`reports.data.sources.epci._far_from_commune`)."""
     pts = store.epci_points
-    sel = pts[pts["epci"] == code]
+    sel = pts[(pts["epci"] == code) & _drawn(pts)]
     return tuple(
         (str(t), round(float(x), 5), round(float(y), 5))
         for t, x, y in zip(sel["type"], sel["lon"], sel["lat"], strict=True)
     )
+
+
+def _drawn(pts):  # noqa: ANN001, ANN202 (a DataFrame → its boolean column)
+    if "drawn" not in pts.columns:
+        return True
+    return pts["drawn"].astype(str).str.lower().isin(["true", "1"])
+
+
+def epci_far_points(store: Store, code: str) -> int:
+    """How many of the EPCI's facilities are not drawn (geocoded far from their commune)."""
+    pts = store.epci_points
+    return int(((pts["epci"] == code) & ~_drawn(pts)).sum())
 
 
 def draw_epci_locator(store: Store, territory: Territory, paths: Paths, slot: str = "half"):

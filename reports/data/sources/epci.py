@@ -264,9 +264,43 @@ def _by_postcode(by_cp: dict[str, list[tuple[str, str]]], cp: str, town: str) ->
 
 
 POINT_TYPES = ("musee", "bibliotheque", "archives", "festival", "jardin", "cinema")
+#: facilities whose address is a building (the reference location of their commune)
+ANCHOR_TYPES = ("musee", "bibliotheque", "archives", "cinema")
+#: a point farther than this from its commune's other facilities is not drawn (km), or than
+#: twice the radius of a disc of the commune's area (Arles: 759 km², 31 km)
+FAR_KM = 10.0
 
 
-def points(comp: Composition, fac: pd.DataFrame, museums: pd.DataFrame) -> pd.DataFrame:
+def _far_from_commune(points: pd.DataFrame, area: pd.Series) -> pd.Series:
+    """True for a point farther than :data:`FAR_KM` (or twice its commune's equivalent
+    radius) from the median location of the buildings (libraries, cinemas, museums,
+    archives) of the same commune: the festivals file geocodes some festivals of Lyon
+    30–60 km away, in the Beaujolais. Points of a commune without such a building are kept."""
+    anchors = points[points["type"].isin(ANCHOR_TYPES)]
+    ref = anchors.groupby("commune")[["lon", "lat"]].median()
+    lon = points["commune"].map(ref["lon"])
+    lat = points["commune"].map(ref["lat"])
+    dx = (points["lon"] - lon) * 111.32 * np.cos(np.radians(lat))
+    dy = (points["lat"] - lat) * 110.57
+    radius = np.sqrt(points["commune"].map(area).fillna(0.0) / np.pi)
+    limit = np.maximum(FAR_KM, 2 * radius)
+    return pd.Series(np.hypot(dx, dy) > limit, index=points.index).fillna(False)
+
+
+def commune_areas(scratch: BuildLog, comp: Composition, ref: Reference) -> pd.Series:
+    """km² of each commune of the COG: population / density (the density file), summed over
+    the source communes merged into it."""
+    sheet = "Densité de la population"
+    dens = contexte._commune_table(scratch, contexte.DENSITE, sheet, sheet)
+    dens = dens.merge(ref.commune_pop[["commune", "population"]], on="commune")
+    d = to_number(dens[sheet], where=contexte.DENSITE, column=sheet)
+    dens["area"] = (dens["population"] / d).where(d > 0)
+    return dens.groupby(dens["commune"].map(comp.to_current))["area"].sum()
+
+
+def points(
+    comp: Composition, fac: pd.DataFrame, museums: pd.DataFrame, area: pd.Series
+) -> pd.DataFrame:
     """The located facilities of every EPCI (its locator map): epci, type, id, name, lon, lat.
     Facilities are placed by their commune code, a museum as for O01."""
     fac = fac[fac["type"].isin(POINT_TYPES) & fac["lon"].notna() & fac["lat"].notna()]
@@ -278,8 +312,9 @@ def points(comp: Composition, fac: pd.DataFrame, museums: pd.DataFrame) -> pd.Da
     by_commune.loc[is_museum, "commune"] = by_commune.loc[is_museum, "id"].map(
         mus["commune"].astype(str).str.zfill(5).map(comp.to_current)
     )
-    out = by_commune[by_commune["epci"].notna()]
-    cols = ["epci", "commune", "type", "id", "name", "lon", "lat"]
+    out = by_commune[by_commune["epci"].notna()].copy()
+    out["drawn"] = ~_far_from_commune(out, area)
+    cols = ["epci", "commune", "type", "id", "name", "lon", "lat", "drawn"]
     return out[cols].sort_values(["epci", "type", "id"], kind="mergesort").reset_index(drop=True)
 
 
@@ -306,7 +341,7 @@ def offer_rows(
     visits = frequentation.load_visits(scratch, ref)
     museums = museum_communes(log, scratch, comp, visits).assign(n=1.0)
     parts += _count_rows(sums(museums, ["n"], codes)["n"], pop, "O01", _year(outputs, "O01"))
-    return parts, visits, points(comp, fac, museums)
+    return parts, visits, points(comp, fac, museums, commune_areas(scratch, comp, ref))
 
 
 def attendance_rows(
