@@ -146,11 +146,11 @@ def _epci_locator(session: Session, p: Portrait) -> FigureCtx:
         else f"{named[0]}, {named[1]} et {len(named) - 2} autres départements"
     )
     far = epci_far_points(store, territory.code)
+    many = "s" if far > 1 else ""
     note = (
-        f"{far} équipement{'s' if far > 1 else ''} localisé{'s' if far > 1 else ''} à plus "
-        f"de 10 km des autres équipements de {'leur' if far > 1 else 'sa'} commune (géocodage "
-        "de la source) : non représenté{'s' if far > 1 else ''}, compté{'s' if far > 1 else ''} "
-        "dans le tableau des communes."
+        f"{far} équipement{many} non représenté{many} : localisé{many} par la source loin des "
+        f"autres équipements de {'leur' if far > 1 else 'sa'} commune (plus de 10 km) ; "
+        f"compté{many} dans le tableau des communes."
         if far
         else ""
     )
