@@ -2,7 +2,7 @@
 
 Runs after the five themes (it reads their facilities table and re-reads a few commune files
 through a scratch log, so the themes' provenance notes are not written twice). Every source
-commune code (COG 2018–2023) is mapped to its commune of the edition's COG with
+commune code (COG of an earlier year) is mapped to its commune of the edition's COG with
 ``communes.json`` — a ``commune-actuelle`` (or one of its ``anciensCodes``) to itself, a
 ``commune-deleguee`` / ``commune-associee`` to its ``chefLieu``, an ``arrondissement-municipal``
 to its commune — then to the EPCI that has it among its ``membres``. What stays unplaced is
