@@ -263,7 +263,7 @@ def _by_postcode(by_cp: dict[str, list[tuple[str, str]]], cp: str, town: str) ->
     return same[0] if len(same) == 1 else None
 
 
-POINT_TYPES = ("musee", "bibliotheque", "archives", "festival", "jardin", "cinema")
+POINT_TYPES = ("musee", "bibliotheque", "archives", "festival", "jardin", "cinema", "cinema_drom")
 #: facilities whose address is a building (the reference location of their commune)
 ANCHOR_TYPES = ("musee", "bibliotheque", "archives", "cinema")
 #: a point farther than this from its commune's other facilities is not drawn (km), or than
@@ -304,6 +304,7 @@ def points(
     """The located facilities of every EPCI (its locator map): epci, type, id, name, lon, lat.
     Facilities are placed by their commune code, a museum as for O01."""
     fac = fac[fac["type"].isin(POINT_TYPES) & fac["lon"].notna() & fac["lat"].notna()]
+    fac = fac.assign(type=fac["type"].replace({"cinema_drom": "cinema"}))  # Deps base, DROM
     current = fac["commune"].fillna("").astype(str).str.zfill(5).map(comp.to_current)
     by_commune = fac.assign(commune=current, epci=comp.epci_of(fac["commune"].fillna("")))
     is_museum = by_commune["type"] == "musee"
