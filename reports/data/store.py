@@ -145,20 +145,21 @@ class Store:
             ) from None
 
     # --- tables -------------------------------------------------------------------------
-    @cached_property
-    def indicators(self) -> pd.DataFrame:
-        df = self._csv("indicators.csv", dtype={"code": str, "status": str, "note": str})
+    def _tidy(self, name: str) -> pd.DataFrame:
+        """A tidy indicator table: codes as text, empty status and note as ``""``."""
+        df = self._csv(name, dtype={"code": str, "status": str, "note": str})
         df["status"] = df["status"].fillna("")
         df["note"] = df["note"].fillna("")
         return df
 
     @cached_property
+    def indicators(self) -> pd.DataFrame:
+        return self._tidy("indicators.csv")
+
+    @cached_property
     def epci_indicators(self) -> pd.DataFrame:
         """Level ``epci`` (``epci_indicators.csv``, ATLAS_SPEC §8): read only when asked."""
-        df = self._csv("epci_indicators.csv", dtype={"code": str, "status": str, "note": str})
-        df["status"] = df["status"].fillna("")
-        df["note"] = df["note"].fillna("")
-        return df
+        return self._tidy("epci_indicators.csv")
 
     @cached_property
     def _index(self) -> dict[tuple[str, str, str], list[Value]]:
