@@ -105,17 +105,13 @@ def composition(log: BuildLog, ref: Reference) -> Composition:
     if len(dup):
         log.note(EPCI_JSON, f"communes membres de deux EPCI (1re conservée) : {len(dup)}")
         members = members.drop_duplicates("commune")
+    homes = _homes(members, ref)
     rows = []
     for order, e in enumerate(epci):
-        m = members[members["epci"] == e["code"]]
-        if m.empty:
+        home = homes.get(e["code"])
+        if home is None:  # no member commune in the 101 départements
             continue
-        hit = depenses._majority_place(m[["commune", "population"]], ref)
-        if hit is None:
-            continue
-        region, dep = hit
-        deps = sorted(m["departement"].unique(), key=lambda d: -m.loc[
-            m["departement"] == d, "population"].sum())  # fmt: skip
+        region, dep, deps, n = home
         rows.append(
             {
                 "code": e["code"],
@@ -127,7 +123,7 @@ def composition(log: BuildLog, ref: Reference) -> Composition:
                 "departements": ";".join(deps),
                 "region": region,
                 "zone": "drom" if dep.startswith("97") else "metro",
-                "communes": len(m),
+                "communes": n,
                 "order": order,
             }
         )
@@ -140,6 +136,33 @@ def composition(log: BuildLog, ref: Reference) -> Composition:
     )
     members = members[members["epci"].isin(set(epcis["code"]))].reset_index(drop=True)
     return Composition(epcis, members, commune_mapping(communes))
+
+
+def _homes(members: pd.DataFrame, ref: Reference) -> dict[str, tuple[str, str, list[str], int]]:
+    """EPCI → (région, département, its départements most populous first, communes): the
+    région holding most of its members' population, then the département holding most of it
+    within that région (ties: the lower code), the rule of D09
+    (:func:`reports.data.sources.depenses._majority_place`), for all EPCI at once."""
+    m = members.assign(region=members["departement"].map(ref.dep_to_reg))
+    by_dep = m.groupby(["epci", "region", "departement"], sort=True)["population"].sum()
+    by_reg = by_dep.groupby(level=["epci", "region"], sort=True).sum().reset_index()
+    by_reg = by_reg.sort_values(["epci", "population", "region"], ascending=[True, False, True])
+    region = by_reg.drop_duplicates("epci").set_index("epci")["region"]
+    deps = by_dep.reset_index()
+    first = m.drop_duplicates(["epci", "departement"]).reset_index(drop=True)
+    seen = {
+        (e, d): i for i, (e, d) in enumerate(zip(first["epci"], first["departement"], strict=True))
+    }
+    deps["seen"] = [seen[(e, d)] for e, d in zip(deps["epci"], deps["departement"], strict=True)]
+    home = deps[deps["region"] == deps["epci"].map(region)]
+    home = home.sort_values(["epci", "population", "departement"], ascending=[True, False, True])
+    home = home.drop_duplicates("epci").set_index("epci")["departement"]
+    listed = deps.sort_values(["epci", "population", "seen"], ascending=[True, False, True])
+    lists = listed.groupby("epci", sort=False)["departement"].agg(list)
+    counts = m.groupby("epci").size()
+    return {
+        str(e): (str(region[e]), str(home[e]), list(lists[e]), int(counts[e])) for e in region.index
+    }
 
 
 # --- placing the rows of a source ----------------------------------------------------------
