@@ -122,22 +122,28 @@ def read_csv(
 ) -> pd.DataFrame:
     """Read a delimited file as strings; headers normalised with :func:`normalise_header`."""
     path = _resolve(log, rel)
-    try:
-        df = pd.read_csv(
-            path,
-            sep=sep,
-            dtype=str,
-            keep_default_na=False,
-            encoding=encoding,
-            engine="c",
-        )
-    except (UnicodeDecodeError, pd.errors.ParserError, ValueError) as exc:
-        raise DataError(
-            f"cannot parse as CSV ({exc.__class__.__name__}: {str(exc)[:120]})",
-            where=str(path),
-            hint="the file looks corrupt or is not the expected CSV: restore it from the source",
-        ) from None
-    df.columns = [normalise_header(c) for c in df.columns]
+    key = _read_key(path, "csv", sep, encoding)
+    if key in _PARSED:
+        df = _PARSED[key].copy()
+    else:
+        try:
+            df = pd.read_csv(
+                path,
+                sep=sep,
+                dtype=str,
+                keep_default_na=False,
+                encoding=encoding,
+                engine="c",
+            )
+        except (UnicodeDecodeError, pd.errors.ParserError, ValueError) as exc:
+            raise DataError(
+                f"cannot parse as CSV ({exc.__class__.__name__}: {str(exc)[:120]})",
+                where=str(path),
+                hint="the file looks corrupt or is not the expected CSV: restore it from the "
+                "source",
+            ) from None
+        df.columns = [normalise_header(c) for c in df.columns]
+        _PARSED[key] = df.copy()
     _check_columns(df, required, str(path))
     log.record(rel, None, sha256_of(path), len(df))
     return df
@@ -152,6 +158,12 @@ def read_excel(log: BuildLog, rel: str, sheet: str, required: list[str]) -> pd.D
     from python_calamine import CalamineWorkbook
 
     path = _resolve(log, rel)
+    key = _read_key(path, "sheet", sheet)
+    if key in _PARSED:
+        df = _PARSED[key].copy()
+        _check_columns(df, required, f"{path} [sheet {sheet}]")
+        log.record(rel, sheet, sha256_of(path), len(df))
+        return df
     try:
         wb = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises its own error types for corrupt workbooks
@@ -172,9 +184,20 @@ def read_excel(log: BuildLog, rel: str, sheet: str, required: list[str]) -> pd.D
     header = [normalise_header(str(c)) for c in rows[0]]
     body = [[_cell_text(c) for c in r] for r in rows[1:] if any(str(c).strip() for c in r)]
     df = pd.DataFrame(body, columns=header, dtype=str)
+    _PARSED[key] = df.copy()
     _check_columns(df, required, f"{path} [sheet {sheet}]")
     log.record(rel, sheet, sha256_of(path), len(df))
     return df
+
+
+#: parsed source tables of this process, keyed by file (path, mtime, size) and how it was
+#: read: the EPCI level re-reads files the themes read (reports.data.sources.epci)
+_PARSED: dict[tuple, pd.DataFrame] = {}
+
+
+def _read_key(path: Path, *how: str) -> tuple:
+    st = path.stat()
+    return (str(path.resolve()), st.st_mtime_ns, st.st_size, *how)
 
 
 def _cell_text(value: object) -> str:
