@@ -293,6 +293,6 @@ def resolve(text: str, territories: pd.DataFrame, epci: EpciTables | None = None
         noun = "région or département" if regs and deps else ("région" if regs else "département")
         hint = (
             "give an INSEE région code (11…94, 01…06), a département code (69, 2A, 971; "
-            "dep:NN where NN is also a région code), a name, or 'france'"
+            "dep:NN where NN is also a région code), an EPCI's SIREN, a name, or 'france'"
         )
     raise ConfigError(f"unknown {noun} {text!r}", where="REGION", hint=hint)
