@@ -39,6 +39,8 @@ _PARTS: list[Part] = []
 def init_worker(root: str, data: str | None, cache: str | None, board: Board | None = None) -> None:
     global _SESSION, _PARTS, _BOARD
     import matplotlib
+    import pikepdf  # noqa: F401  (imported here, where a stop exits quietly: a SIGTERM
+    # during its lazy import in a task, at the PDF check, made nanobind print a traceback)
 
     _BOARD = board
     if board is not None:  # the atlas process was killed: nobody else removes the board
