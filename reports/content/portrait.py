@@ -274,6 +274,17 @@ class Portrait:
 
 
 # --- tables --------------------------------------------------------------------------------
+def _france_cell(p: Portrait, ind: str, notes: list[str]) -> str:
+    """France's value (``(métro.)`` for a metro-only indicator); a long scope note goes
+    under the table, called by an asterisk."""
+    store, fr = p.store, p.france(ind)
+    text = format_value(store, fr) + (" (métro.)" if p.metro(ind) else "")
+    if fr.value is not None and fr.note:
+        text += "\u00a0*"
+        notes.append(f"* France, {store.label(ind)[0].lower()}{store.label(ind)[1:]} : {fr.note}.")
+    return text
+
+
 def comparison_table(p: Portrait, tid: str, title: str, inds: list[str]) -> TableCtx:
     """The territory, its région (a département of a région of several), France and the ranks."""
     store, code = p.store, p.territory.code
@@ -295,14 +306,7 @@ def comparison_table(p: Portrait, tid: str, title: str, inds: list[str]) -> Tabl
             cells.append(
                 with_coverage(store, ind, "region", p.territory.region, p.show(p.region(ind)))
             )
-        fr = p.france(ind)
-        france = format_value(store, fr) + (" (métro.)" if p.metro(ind) else "")
-        if fr.value is not None and fr.note:  # a long scope note goes under the table
-            france += "\u00a0*"
-            fr_notes.append(
-                f"* France, {store.label(ind)[0].lower()}{store.label(ind)[1:]} : {fr.note}."
-            )
-        cells += [france, p.rank_cell(p.rank(ind))]
+        cells += [_france_cell(p, ind, fr_notes), p.rank_cell(p.rank(ind))]
         if p.with_region:
             cells.append(p.rank_cell(p.rank(ind, True)))
         rows.append(Row(cells))
@@ -333,13 +337,7 @@ def _epci_table(p: Portrait, tid: str, title: str, inds: list[str]) -> TableCtx:
         if v.value is None and v.note == EPCI_ND:
             continue  # not published at this level: said once in the notes
         shown.append(ind)
-        fr = p.france(ind)
-        france = format_value(store, fr) + (" (métro.)" if p.metro(ind) else "")
-        if fr.value is not None and fr.note:
-            france += "\u00a0*"
-            fr_notes.append(
-                f"* France, {store.label(ind)[0].lower()}{store.label(ind)[1:]} : {fr.note}."
-            )
+        france = _france_cell(p, ind, fr_notes)
         median = p.median(ind)
         rows.append(
             Row(

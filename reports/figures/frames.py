@@ -325,8 +325,16 @@ def locator_layout(key: str, width: float) -> InsetLayout:
 
 def _region_frame(fig: Figure, key: str, region_code: str, rect: Sequence[float]) -> Frame:
     zone, members = _region_members(key, region_code)
+    return bounds_frame(fig, key, zone, projected(key, zone).bounds(members), rect)
+
+
+def bounds_frame(
+    fig: Figure, key: str, zone: str, bounds: Sequence[float], rect: Sequence[float]
+) -> Frame:
+    """A map frame of ``zone`` showing ``bounds`` (+ 4 %) in ``rect``, its polygons simplified
+    for the printed scale."""
     ax = _new_axes(fig, rect, inset=False)
-    _set_extent(ax, projected(key, zone).bounds(members), margin=0.04)
+    _set_extent(ax, bounds, margin=0.04)
     width_pt = ax.get_position().width * fig.get_figwidth() * 72
     metres_per_pt = (ax.get_xlim()[1] - ax.get_xlim()[0]) / width_pt
     tol = max(t for t in TOLERANCE_LEVELS_M if t <= 0.5 * metres_per_pt)

@@ -127,22 +127,12 @@ def epci_locator(
     from matplotlib.lines import Line2D
 
     from reports.figures.choropleth import _dep_labels, _halo
-    from reports.figures.frames import (
-        LEGEND_GAP,
-        Frame,
-        _new_axes,
-        _set_extent,
-        region_layout,
-    )
+    from reports.figures.frames import LEGEND_GAP, _extent_ratio, bounds_frame, region_layout
     from reports.figures.geo import (
-        DROM_EPSG,
-        METRO_EPSG,
-        TOLERANCE_LEVELS_M,
         label_point,
         project_lonlat,
         projected,
         register_gdf,
-        zone_layer,
     )
     from reports.figures.map_elements import collection, scale_bar
 
@@ -160,18 +150,10 @@ def epci_locator(
     def legend_size(w: float) -> tuple[float, float]:
         return (w, legend_h)
 
-    x0, y0, x1, y1 = bounds
-    pad = max(x1 - x0, y1 - y0) * 0.04
-    ratio = (y1 - y0 + 2 * pad) / max(x1 - x0 + 2 * pad, 1.0)
-    layout = region_layout(ratio, width, max_height, legend_size)
+    layout = region_layout(_extent_ratio(bounds, 0.04), width, max_height, legend_size)
     fig = Figure(figsize=layout.figsize)
-    ax = _new_axes(fig, layout.map_rect, inset=False)
-    _set_extent(ax, bounds, margin=0.04)
-    width_pt = ax.get_position().width * fig.get_figwidth() * 72
-    metres_per_pt = (ax.get_xlim()[1] - ax.get_xlim()[0]) / width_pt
-    tol = max(t for t in TOLERANCE_LEVELS_M if t <= 0.5 * metres_per_pt)
-    epsg = METRO_EPSG if zone == "metro" else DROM_EPSG[zone]
-    frame = Frame(ax, zone, epsg, zone_layer(key, zone, tol), tolerance=tol).clip()
+    frame = bounds_frame(fig, key, zone, bounds, layout.map_rect)
+    ax, epsg, tol = frame.ax, frame.epsg, frame.tolerance
     items = frame.dep_items()
     collection(ax, [p for c, p in items if c not in deps], fs.CONTEXT_FILL, zorder=1)
     collection(ax, [p for c, p in items if c in deps], MEMBER_FILL, linewidth=0.5, zorder=2)
