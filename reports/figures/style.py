@@ -16,7 +16,7 @@ this module does not import matplotlib (the palettes are needed to compute cache
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from functools import cache
 
 from reports.paths import Paths
@@ -148,6 +148,7 @@ MEASURE_DPI = 200
 MEASURE_MARGIN = 1.08
 
 
+@cache  # a legend is measured for several column counts, the same labels on every map
 def text_width(text: str, size: float) -> float:
     """Width of ``text`` in inches at ``size`` points, in the figure font (a little more than
     drawn, whatever the resolution)."""
@@ -208,7 +209,21 @@ def record_text_sizes(canvas) -> list[float]:
     renderer.draw_text = recording
     sizes += [
         float(t.get_fontsize())
-        for t in canvas.figure.findobj(Text)
+        for t in _texts(canvas.figure, Text)
         if t.get_path_effects() and t.get_visible() and t.get_text().strip()
     ]
     return sizes
+
+
+def _texts(artist, text_type: type) -> Iterator:
+    """The texts under ``artist``, as ``findobj(Text)`` without walking into the axes' axis
+    objects: asking an axis for its children makes every tick (a fifth of a map's drawing
+    time, for a map whose axes are off); tick labels have no halo."""
+    from matplotlib.axis import Axis
+
+    for child in artist.get_children():
+        if isinstance(child, Axis):
+            continue
+        if isinstance(child, text_type):
+            yield child
+        yield from _texts(child, text_type)
