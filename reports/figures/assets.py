@@ -345,10 +345,9 @@ class Job:
         return self.path
 
 
-@worker_task
-def _warm_worker(lazy_inputs: tuple[LazyInput, ...]) -> None:
-    """Worker start: import the drawing stack and load the layers while the parent is still
-    building the document."""
+def _warm(lazy_inputs: tuple[LazyInput, ...]) -> None:
+    """Import the drawing stack and load the layers (in the parent, before the workers are
+    forked: they inherit both, instead of each importing them)."""
     from reports.figures import charts, choropleth, points  # noqa: F401
 
     fs.apply_style()
@@ -364,9 +363,10 @@ def _run_job(job: Job) -> Path:
 class Drawer:
     """Draws the figures missing from the cache, in ``workers`` processes when > 1.
 
-    Worker processes are forked at the first missing figure and warm up (imports, layers)
-    while the caller goes on; each missing figure is submitted as soon as it is requested, so
-    drawing overlaps with building the rest of the document. :meth:`close` waits for them.
+    Worker processes are forked at the first missing figure, once this process has imported
+    the drawing stack and loaded the layers (inherited: imported once, not once per worker);
+    each missing figure is submitted as soon as it is requested, so drawing overlaps with
+    building the rest of the document. :meth:`close` waits for them.
     """
 
     def __init__(self, workers: int = 1, warm: tuple[LazyInput, ...] = ()) -> None:
@@ -384,12 +384,11 @@ class Drawer:
     def _start(self) -> ProcessPoolExecutor:
         """Fork the workers at the first missing figure (a warm build never forks)."""
         if self.pool is None:
+            _warm(self.warm)
             context = multiprocessing.get_context("fork")
             self.pool = ProcessPoolExecutor(  # workers that stop with this process
                 self.workers, mp_context=context, initializer=start_worker, initargs=(os.getpid(),)
             )
-            for _ in range(self.workers):
-                self.futures.append(self.pool.submit(_warm_worker, self.warm))
         return self.pool
 
     def submit(self, job: Job) -> None:
