@@ -139,6 +139,14 @@ def test_page_empty_and_notes_exemption(make):
     closing = f"<h2>Offre culturelle</h2><p>{PARAGRAPH * 6}</p><h2>Notes et sources</h2><p>x</p>"
     report = check(make(closing), "page-empty")
     assert report.findings == [] and report.exempt == {1: "notes"}
+    # the next chapter's opener, whose kicker precedes its title in reading order, is not
+    # the previous chapter's notes: a mostly empty opener is reported
+    opener = (
+        f"<h1>Offre culturelle</h1><p>{PARAGRAPH * 6}</p><h2>Notes et sources</h2><p>x</p>"
+        '<p style="break-before:page">RÉGION</p><h1>Île-de-France</h1>'
+    )
+    report = check(make(opener), "page-empty")
+    assert rules_of(report) == {2: {"page-empty"}} and report.exempt == {1: "notes"}
     # a sommaire line "Notes et sources" is not a heading: the page is still checked
     toc = f"<h2>Sommaire</h2><p>{PARAGRAPH * 6}</p><p>Notes et sources 29</p>"
     assert rules_of(check(make(toc), "page-empty")) == {1: {"page-empty"}}

@@ -148,11 +148,26 @@ def _in_notes_section(doc: Document, view: PageView) -> bool:
     for _rank, level, notes, index in reversed(headings[:i]):
         if level < bound:
             if notes:
-                return doc.structure.elements[index].parent is not None
+                return doc.structure.elements[index].parent is not None and not _opens_section(
+                    doc, view, level
+                )
             bound = level
             if bound <= 1:
                 break
     return False
+
+
+def _opens_section(doc: Document, view: PageView, level: int) -> bool:
+    """True when a heading of ``level`` or above, not a notes one, begins on ``view``: the
+    page opens a new section (a chapter opener whose kicker precedes its title in reading
+    order is not the previous chapter's notes)."""
+    ranks = [c.rank for c in doc.reading_order if c.page == view.number]
+    if not ranks:
+        return False
+    headings = _headings(doc)
+    lo = bisect.bisect_left(headings, (min(ranks), -1, False, -1))
+    hi = bisect.bisect_right(headings, (max(ranks), 99, True, 1 << 30))
+    return any(lv <= level and not notes for _r, lv, notes, _i in headings[lo:hi])
 
 
 def _headings(doc: Document) -> list[tuple[int, int, bool, int]]:
