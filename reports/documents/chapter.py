@@ -223,11 +223,17 @@ def build_chapter(
     sections: list[SectionCtx] = []
     nd: list[str] = []
     inds: list[str] = []
-    for sid in doc_sections:
-        spec = layouts.sections[sid]
-        if not spec.applies_to(territory.kind):
-            continue
-        section, section_nd = build_section(store, layouts, spec, territory, paths)
+    specs = [layouts.sections[sid] for sid in doc_sections]
+    specs = [spec for spec in specs if spec.applies_to(territory.kind)]
+    # the first section (the opener) is built last, so its figures are drawn last: a cold
+    # fiche lays out its long part as soon as that part's figures exist, and the opener's
+    # figures are drawn meanwhile (reports.render.pagination); the chapter is the same
+    built = {spec.id: build_section(store, layouts, spec, territory, paths) for spec in specs[1:]}
+    built.update(
+        {spec.id: build_section(store, layouts, spec, territory, paths) for spec in specs[:1]}
+    )
+    for spec in specs:
+        section, section_nd = built[spec.id]
         section.opens_page = not spec.follows  # layouts.yaml: page groups of a fiche
         sections.append(section)
         nd += section_nd

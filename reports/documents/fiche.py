@@ -98,24 +98,30 @@ def build_fiche(
     with RenderServer(session.paths.root) if forking else nullcontext(server) as server:
         with (
             resolution(figure_dpi(print_)),
-            deferred_drawing(workers, warm=(departements(session.paths),)),
+            deferred_drawing(workers, warm=(departements(session.paths),)) as drawer,
         ):
             doc = fiche_doc(session, territory, layout)
             # what needs the figure paths but not the figure files: done while workers draw
             text = render_html(session, "fiche.html", doc)
-            attached = attach and not html
-            files = document_csvs(session.store, session.layouts, doc) if attached else []
-        if html:
-            return atomic_write(target, lambda tmp: tmp.write_text(text, encoding="utf-8"))
-        return html_to_pdf(
-            session,
-            text,
-            target,
-            pdf_options(session, publication_variant(variant, print_), files),
-            stylesheets=print_stylesheets(print_),
-            parts=lambda: fiche_parts(session, doc),
-            server=server,
-        )
+            if not html:
+                # the parts' layout begins too: each waits for a figure when it needs it
+                files = document_csvs(session.store, session.layouts, doc) if attach else []
+                try:
+                    return html_to_pdf(
+                        session,
+                        text,
+                        target,
+                        pdf_options(session, publication_variant(variant, print_), files),
+                        stylesheets=print_stylesheets(print_),
+                        parts=lambda: fiche_parts(session, doc),
+                        server=server,
+                        ready=drawer.close,
+                        pending=tuple(drawer.seen),
+                    )
+                except Exception:
+                    drawer.close()  # a layout error: the drawing ends as usual, its figures kept
+                    raise
+        return atomic_write(target, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
 def fiche_parts(session: Session, doc: DocCtx, parts: int = FICHE_PARTS) -> list[str]:

@@ -102,13 +102,17 @@ def html_to_pdf(
     use_cache: bool = True,
     parts: Callable[[], Sequence[str]] | None = None,
     server: RenderServer | None = None,
+    ready: Callable[[], None] | None = None,
+    pending: Sequence[Path] = (),
 ) -> Path:
     """Render ``html`` to ``target``; an identical input reuses the cached PDF bytes.
 
     ``parts``: makes the same document cut in parts (:func:`fiche_parts`), laid out in parallel by
     ``server`` (or one inside the other in this process); ``stylesheets`` are added after the
     document's own (project-relative paths, e.g. ``--print``); ``use_cache=False`` always
-    renders (benchmarks, reproducibility tests).
+    renders (benchmarks, reproducibility tests). ``pending``: figures still being drawn,
+    which ``ready()`` waits for: called before the PDF is rendered, or, with a ``server``,
+    once its layout has begun (:func:`reports.render.pagination.render_parts`).
 
     A cached PDF is used only if its bytes match the digest recorded when it was rendered
     (:mod:`reports.integrity`): a damaged one is rendered again. The PDF copied to ``target``
@@ -123,7 +127,9 @@ def html_to_pdf(
     data = integrity.read_entry(cached, integrity.pdf_validator()) if use_cache else None
     if data is None:
         dest = cached if use_cache else target
-        pages = render_parts(htmls, dest, session.paths.root, options, extra, server)
+        pages = render_parts(
+            htmls, dest, session.paths.root, options, extra, server, ready, pending
+        )
         if not use_cache:
             return target
         data = cached.read_bytes()

@@ -59,6 +59,7 @@ class PartJob:
     out: Path
     options: dict[str, Any] = field(default_factory=dict)
     stylesheets: tuple[str, ...] = ()  # project-relative, after the document's own
+    pending: tuple[Path, ...] = ()  # figures being drawn meanwhile: waited for by the layout
 
 
 def _numbers(counts: Sequence[int]) -> list[tuple[int, int]]:
@@ -79,6 +80,7 @@ def _render(job: PartJob, root: Path, ask: Callable[[Paginated], tuple[int, int]
             base_url=root,
             stylesheets=[root / s for s in job.stylesheets],
             strict=True,  # a WeasyPrint warning is an error (reports.render.guard)
+            pending=job.pending,
         )
     write_pdf(document, job.out, **job.options)
     return len(document.pages)
@@ -199,12 +201,16 @@ class RenderServer:
         self._proc.start()
         theirs.close()
 
-    def render(self, jobs: Sequence[PartJob]) -> list[int]:
-        """Render ``jobs`` (each part written to its ``out``); returns the page counts."""
+    def render(self, jobs: Sequence[PartJob], ready: Callable[[], None] | None = None) -> list[int]:
+        """Render ``jobs`` (each part written to its ``out``); returns the page counts.
+        ``ready`` is called once the jobs are sent (e.g. to wait for the figures the jobs
+        list as pending, while the server begins their layout)."""
         try:
             # the server may have ended already: then the error it sent first says why
             with contextlib.suppress(BrokenPipeError):
                 self._conn.send(list(jobs))
+            if ready is not None:
+                ready()
             return _expect(self._conn, "done")
         except BaseException:  # a failure or a stop: the parts are not waited for
             self.close()
@@ -237,19 +243,29 @@ def render_parts(
     options: dict[str, Any],
     stylesheets: Sequence[str] = (),
     server: RenderServer | None = None,
+    ready: Callable[[], None] | None = None,
+    pending: Sequence[Path] = (),
 ) -> int:
     """Render the HTML ``parts`` of one document into ``target`` (written atomically) by
     ``server``, or in this process without one; returns the page count. The last part
-    carries the attachments; the parts' outlines continue the first part's."""
+    carries the attachments; the parts' outlines continue the first part's.
+
+    ``pending``: figures still being drawn; ``ready()`` waits for them. With a server, the
+    parts' layout begins meanwhile (each part waits for a pending figure when it needs it)."""
     from reports.render.merge import merge_pdfs
 
     def run(jobs: list[PartJob]) -> list[int]:
-        return server.render(jobs) if server else render_in_process(jobs, root)
+        if server:
+            return server.render(jobs, ready)
+        if ready is not None:
+            ready()
+        return render_in_process(jobs, root)
 
     extra = tuple(stylesheets)
+    waited = tuple(pending) if server else ()
     target.parent.mkdir(parents=True, exist_ok=True)
     if len(parts) == 1:
-        return sum(run([PartJob(parts[0], target, options, extra)]))
+        return sum(run([PartJob(parts[0], target, options, extra, waited)]))
     # the attachments go with the last part, the lightest (sections are split by weight with
     # the remainder first); the merged file keeps the first part's metadata
     mine = part_options(options)
@@ -257,7 +273,7 @@ def render_parts(
     last = len(parts) - 1
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=".parts-") as tmp:
         jobs = [
-            PartJob(html, Path(tmp) / f"part-{i}.pdf", mine if i == last else others, extra)
+            PartJob(html, Path(tmp) / f"part-{i}.pdf", mine if i == last else others, extra, waited)
             for i, html in enumerate(parts)
         ]
         run(jobs)

@@ -20,8 +20,10 @@ import errno
 import hashlib
 import io
 import os
+import re
 import struct
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -153,12 +155,30 @@ def options_fingerprint(options: dict[str, Any]) -> str:
     return "|".join(parts)
 
 
-def make_url_fetcher(paths: Paths, extra_roots: Iterable[Path] = ()):
-    """A WeasyPrint URL fetcher limited to ``file:`` URLs under the project's allowed dirs."""
+#: how long a layout waits for a figure still being drawn (:func:`make_url_fetcher`)
+PENDING_TIMEOUT_S = 600.0
+
+
+def _wait_for(target: Path) -> None:
+    """Wait until the figure ``target``, being drawn by another process, exists (figures are
+    written atomically: once it exists, it is whole)."""
+    deadline = time.monotonic() + PENDING_TIMEOUT_S
+    while not target.exists():
+        if time.monotonic() > deadline:
+            raise RenderError(
+                "a figure was never drawn", where=str(target), hint="run again with -v"
+            )
+        time.sleep(0.005)
+
+
+def make_url_fetcher(paths: Paths, extra_roots: Iterable[Path] = (), pending: Iterable[Path] = ()):
+    """A WeasyPrint URL fetcher limited to ``file:`` URLs under the project's allowed dirs.
+    A file of ``pending`` (figures drawn meanwhile by other processes) is waited for."""
     from weasyprint.urls import URLFetcher
 
     allowed = (paths.templates, paths.styles, paths.data, paths.cache, paths.figures_cache)
     roots = [p.resolve() for p in (*allowed, *extra_roots)]  # figures/ may be a link
+    waited = {p.resolve() for p in pending}
 
     class ProjectFetcher(URLFetcher):
         def fetch(self, url: str, headers=None):
@@ -172,6 +192,8 @@ def make_url_fetcher(paths: Paths, extra_roots: Iterable[Path] = ()):
                 raise FetchRefused(
                     f"refused to fetch {target}: outside templates/styles/data/cache"
                 )
+            if target in waited:
+                _wait_for(target)
             return super().fetch(url, headers)
 
     return ProjectFetcher(allowed_protocols={"file", "data"})
@@ -248,11 +270,38 @@ def _install_content_image_ids() -> None:
     RasterImage.__init__ = init
 
 
+class _UnsizedArrays:
+    """WeasyPrint's ``ffi`` for font subsetting, asking cffi for ``T[]`` where it asks for
+    ``T[n]``: cffi parses every distinct C type with pycparser (7 ms each), and the glyph
+    arrays of each font have a new size (50 ms of every PDF written); the arrays are the same."""
+
+    _SIZED = re.compile(r"\[\d+\]$")
+
+    def __init__(self, ffi: Any) -> None:
+        self._ffi = ffi
+
+    def new(self, cdecl: str, init: Any = None) -> Any:
+        if init is not None and isinstance(init, list | tuple):
+            cdecl = self._SIZED.sub("[]", cdecl)
+        return self._ffi.new(cdecl, init)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._ffi, name)
+
+
+def _install_unsized_arrays() -> None:
+    from weasyprint.pdf import fonts
+
+    if not isinstance(fonts.ffi, _UnsizedArrays):
+        fonts.ffi = _UnsizedArrays(fonts.ffi)
+
+
 def install_engine_patches() -> None:
     """What every WeasyPrint render here relies on (each installed once per process): PNG
     figures embedded as they are, images named by their content."""
     install_png_passthrough()
     _install_content_image_ids()
+    _install_unsized_arrays()  # no C type parsed for every glyph array (same bytes)
     install_conformance()  # PDF/A-3a, PDF/X-4, /Scope, no /Interpolate (issue 18)
     guard.install_tempdir_cleanup()  # no /tmp/weasyprint-* font folder outlives its process
 
@@ -403,6 +452,7 @@ def _replace_texts(context: Any, page: Any, slots: dict[Any, str]) -> None:
 
 def preload_engine() -> None:
     """Import WeasyPrint (0.7 s) ahead of time, e.g. while figures are drawn elsewhere."""
+    import pikepdf  # noqa: F401 (every PDF written is opened again: reports.integrity)
     import weasyprint  # noqa: F401
     import weasyprint.text.fonts  # noqa: F401
 
@@ -436,8 +486,12 @@ def render_document(
     base_url: Path | None = None,
     stylesheets: Iterable[Path] = (),
     strict: bool = False,
+    pending: Iterable[Path] = (),
 ):
     """HTML string → laid-out WeasyPrint Document (pages known, not yet written).
+
+    ``pending``: figures still being drawn by other processes, waited for when the layout
+    needs them (so the style cascade is done meanwhile).
 
     ``strict`` (every build): any WeasyPrint warning — a CSS error, a font that cannot be
     loaded, a resource refused or missing — is a :class:`RenderError` naming the file
@@ -452,7 +506,7 @@ def render_document(
         sheets = [*guard.linked_stylesheets(html, base_url or paths.templates), *stylesheets]
         guard.raise_problems(guard.stylesheet_problems(sheets, paths.root))
     fonts = guard.font_configuration()  # refuses missing and damaged font files
-    fetcher = make_url_fetcher(paths)
+    fetcher = make_url_fetcher(paths, pending=pending)
     try:
         with guard.capture(paths.root) as problems:
             css = [
