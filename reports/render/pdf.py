@@ -22,10 +22,11 @@ import io
 import os
 import re
 import struct
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -450,8 +451,43 @@ def _replace_texts(context: Any, page: Any, slots: dict[Any, str]) -> None:
         box.position_x, box.text, box.pango_layout, box.width = new_left, text, layout, width
 
 
+@contextmanager
+def _no_library_search() -> Iterator[None]:
+    """``ctypes.util.find_library`` answers "not found" inside this block.
+
+    WeasyPrint opens each C library by trying several names in turn; cffi resolves each bare
+    name with ``find_library``, which runs ``ldconfig -p`` (or gcc) every time: 22 searches,
+    0.3 s of every process start.  Each list also holds the Linux soname
+    (``libpango-1.0.so.0``), which the dynamic loader opens without a search."""
+    import ctypes.util
+
+    search = ctypes.util.find_library
+    ctypes.util.find_library = lambda name: None
+    try:
+        yield
+    finally:
+        ctypes.util.find_library = search
+
+
+def _import_engine() -> None:
+    """Import WeasyPrint, its C libraries opened by their sonames on Linux; where one is not
+    found so, the import is done again the usual way (its messages then printed)."""
+    if "weasyprint.text.ffi" in sys.modules or not sys.platform.startswith("linux"):
+        import weasyprint.text.ffi  # noqa: F401
+
+        return
+    try:
+        with redirect_stdout(io.StringIO()), _no_library_search():
+            import weasyprint.text.ffi  # noqa: F401
+    except OSError:
+        for name in [m for m in sys.modules if m.partition(".")[0] == "weasyprint"]:
+            del sys.modules[name]
+        import weasyprint.text.ffi  # noqa: F401
+
+
 def preload_engine() -> None:
     """Import WeasyPrint (0.7 s) ahead of time, e.g. while figures are drawn elsewhere."""
+    _import_engine()
     import pikepdf  # noqa: F401 (every PDF written is opened again: reports.integrity)
     import weasyprint  # noqa: F401
     import weasyprint.text.fonts  # noqa: F401
