@@ -122,6 +122,18 @@ def _on_term(signum: int, frame: Any) -> None:
     raise WorkerStopped
 
 
+def _forked() -> None:
+    """Run in every child right after ``os.fork()``: the parent's handlers (which raise
+    :class:`Stopped`) would unwind the parent's code in this copy if a stop came before the
+    child installs its own (:func:`child_started`); until then a stop just ends it."""
+    with contextlib.suppress(ValueError):  # not the main interpreter: nothing inherited
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)
+
+
+os.register_at_fork(after_in_child=_forked)
+
+
 def child_started(parent: int) -> None:
     """First call in a worker process forked by ``parent`` (its pid, taken before the fork)."""
     global _PARENT, _STOPPING
@@ -129,6 +141,7 @@ def child_started(parent: int) -> None:
     _ORPHAN_CLEANUPS.clear()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _on_term)
+    signal.signal(signal.SIGHUP, _on_term)
     _die_with_parent()
     if os.getppid() != parent:  # the parent died before the request above
         _exit_now()
