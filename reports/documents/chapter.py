@@ -228,10 +228,8 @@ def build_chapter(
     # the first section (the opener) is built last, so its figures are drawn last: a cold
     # fiche lays out its long part as soon as that part's figures exist, and the opener's
     # figures are drawn meanwhile (reports.render.pagination); the chapter is the same
-    built = {spec.id: build_section(store, layouts, spec, territory, paths) for spec in specs[1:]}
-    built.update(
-        {spec.id: build_section(store, layouts, spec, territory, paths) for spec in specs[:1]}
-    )
+    order = [*specs[1:], *specs[:1]]
+    built = {spec.id: build_section(store, layouts, spec, territory, paths) for spec in order}
     for spec in specs:
         section, section_nd = built[spec.id]
         section.opens_page = not spec.follows  # layouts.yaml: page groups of a fiche
