@@ -12,6 +12,8 @@
   the cleanups registered with :func:`on_orphan` (e.g. the atlas board folder).
 * :func:`worker_pool` / :func:`stop_pool`: a ``ProcessPoolExecutor`` whose workers are
   terminated, not waited for, when the block is left by an exception.
+* :class:`PoolHost`: a pool forked by a helper process that first warms up (imports, data),
+  so that the caller does not wait for the warm-up and the workers inherit it.
 
 The kernel sends the death signal when the *thread* that forked a worker ends: pools and
 forked processes are made from the main thread (the CLI's), never from a passing thread.
@@ -22,12 +24,15 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import functools
+import multiprocessing
 import os
 import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from multiprocessing import connection as mp_connection
 from pathlib import Path
 from typing import Any
 
@@ -258,3 +263,104 @@ def worker_pool(
     except BaseException:
         stop_pool(pool)
         raise
+
+
+# --- a pool owned by a forked host ---------------------------------------------------------------
+class PoolHost:
+    """A process pool whose workers are forked by a *host* process, forked now: the host runs
+    ``warm(*warm_args)`` (imports and data its workers then inherit), then forks ``workers``
+    pool workers and hands them the tasks, while this process goes on. :meth:`submit` queues
+    a call ``task(*args)`` (sent in the background: never blocks, even while the host warms
+    up); :meth:`close` waits for every task and re-raises here the first task error, in
+    submission order. ``task`` is a module-level function decorated with :func:`worker_task`.
+
+    The host and its workers stop with this process (:func:`child_started`, death signal); a
+    stop or a failure here stops them at once (``close(cancel=True)``). A host that ends
+    without an answer (killed) is a :class:`BrokenProcessPool`, as for a plain pool."""
+
+    def __init__(
+        self,
+        workers: int,
+        task: Callable[..., Any],
+        warm: Callable[..., Any] | None = None,
+        warm_args: tuple = (),
+    ) -> None:
+        fork = multiprocessing.get_context("fork")
+        self._tasks = fork.Queue()
+        self._conn, theirs = fork.Pipe(duplex=False)
+        self._proc: Any = fork.Process(
+            target=_host,
+            args=(self._tasks, theirs, workers, task, warm, warm_args, os.getpid()),
+        )
+        self._proc.start()
+        theirs.close()
+
+    def submit(self, *args: Any) -> None:
+        self._tasks.put(args)
+
+    def close(self, cancel: bool = False) -> None:
+        """Wait for every task (``cancel``: stop now, the tasks in progress are dropped)."""
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        try:
+            if not cancel:
+                self._tasks.put(None)  # no more tasks
+                answer = None
+                if self._conn in mp_connection.wait([self._conn, proc.sentinel]):
+                    with contextlib.suppress(EOFError):  # the host is gone: no answer
+                        answer = self._conn.recv()
+                if answer is None:
+                    raise BrokenProcessPool("the pool's host process ended unexpectedly")
+                kind, value = answer
+                if kind == "error":
+                    raise value
+                proc.join()
+        except BaseException:
+            cancel = True
+            raise
+        finally:
+            if cancel:
+                self._tasks.cancel_join_thread()  # what is still queued is dropped
+                stop_processes([proc])
+            self._tasks.close()
+            self._conn.close()
+
+
+def _host(
+    tasks: Any,
+    conn: Any,
+    workers: int,
+    task: Callable[..., Any],
+    warm: Callable[..., Any] | None,
+    warm_args: tuple,
+    parent: int,
+) -> None:
+    """The host process of a :class:`PoolHost`."""
+    child_started(parent)
+    pool: ProcessPoolExecutor | None = None
+    try:
+        if warm is not None:
+            warm(*warm_args)
+        pool = ProcessPoolExecutor(
+            workers,
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=start_worker,
+            initargs=(os.getpid(),),
+        )
+        futures = []
+        while (args := tasks.get()) is not None:
+            futures.append(pool.submit(task, *args))
+        for future in futures:
+            future.result()
+        pool.shutdown(wait=True)
+        conn.send(("done", None))
+    except WorkerStopped:  # stopped: its workers are stopped on the way out
+        if pool is not None:
+            stop_pool(pool)
+        exit_stopped()
+    except BaseException as exc:  # a task failed: reported to the caller, which raises it
+        if pool is not None:
+            stop_pool(pool)
+        with contextlib.suppress(OSError):
+            conn.send(("error", exc))

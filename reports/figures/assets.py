@@ -46,7 +46,6 @@ import re
 import struct
 import zlib
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
@@ -60,7 +59,7 @@ import pandas as pd
 from reports import integrity
 from reports.figures import style as fs
 from reports.paths import Paths
-from reports.processes import start_worker, stop_pool, worker_task
+from reports.processes import PoolHost, worker_task
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -346,8 +345,8 @@ class Job:
 
 
 def _warm(lazy_inputs: tuple[LazyInput, ...]) -> None:
-    """Import the drawing stack and load the layers (in the parent, before the workers are
-    forked: they inherit both, instead of each importing them)."""
+    """Import the drawing stack and load the layers (in the pool's host, before the workers
+    are forked: they inherit both, instead of each importing them)."""
     from reports.figures import charts, choropleth, points  # noqa: F401
 
     fs.apply_style()
@@ -363,59 +362,39 @@ def _run_job(job: Job) -> Path:
 class Drawer:
     """Draws the figures missing from the cache, in ``workers`` processes when > 1.
 
-    Worker processes are forked at the first missing figure, once this process has imported
-    the drawing stack and loaded the layers (inherited: imported once, not once per worker);
-    each missing figure is submitted as soon as it is requested, so drawing overlaps with
-    building the rest of the document. :meth:`close` waits for them.
+    At the first missing figure a host process is forked (:class:`reports.processes.PoolHost`):
+    it imports the drawing stack and loads the layers, then forks the workers, which inherit
+    both (imported once, not once per worker), while this process goes on building the
+    document; each missing figure is queued as soon as it is requested. :meth:`close` waits
+    for them.
     """
 
     def __init__(self, workers: int = 1, warm: tuple[LazyInput, ...] = ()) -> None:
         self.workers = workers if "fork" in multiprocessing.get_all_start_methods() else 1
         self.warm = warm
         self.seen: set[Path] = set()
-        self.pool: ProcessPoolExecutor | None = None
-        self.futures: list[Future] = []
+        self.pool: PoolHost | None = None
 
     @property
     def started(self) -> bool:
         """True once a figure was handed to a worker (the caller has time to spare)."""
         return self.pool is not None
 
-    def _start(self) -> ProcessPoolExecutor:
-        """Fork the workers at the first missing figure (a warm build never forks)."""
-        if self.pool is None:
-            _warm(self.warm)
-            context = multiprocessing.get_context("fork")
-            self.pool = ProcessPoolExecutor(  # workers that stop with this process
-                self.workers, mp_context=context, initializer=start_worker, initargs=(os.getpid(),)
-            )
-        return self.pool
-
     def submit(self, job: Job) -> None:
         if job.path in self.seen:
             return
         self.seen.add(job.path)
         if self.workers > 1 and isinstance(job.fn, str):
-            self.futures.append(self._start().submit(_run_job, job))
+            if self.pool is None:  # a warm build never forks
+                self.pool = PoolHost(self.workers, _run_job, _warm, (self.warm,))
+            self.pool.submit(job)
         else:
             job.run()
 
     def close(self, cancel: bool = False) -> None:
-        if self.pool is None:
-            return
-        try:
-            if not cancel:
-                for future in self.futures:
-                    future.result()  # re-raises a drawing error here
-        except BaseException:
-            cancel = True
-            raise
-        finally:
-            if cancel:  # a failure or a stop: the figures in progress are not waited for
-                stop_pool(self.pool)
-            else:
-                self.pool.shutdown(wait=True)
-            self.pool = None
+        pool, self.pool = self.pool, None
+        if pool is not None:
+            pool.close(cancel)  # re-raises a drawing error here
 
 
 _DRAWER: Drawer | None = None  # set inside deferred_drawing()

@@ -1,0 +1,64 @@
+"""The pool forked by a host process (reports.processes.PoolHost): results, errors, a lost host."""
+
+from __future__ import annotations
+
+import os
+import signal
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+import pytest
+
+from reports.processes import PoolHost, worker_task
+
+WARMED: list[str] = []
+
+
+def _warm(tag: str) -> None:
+    WARMED.append(tag)  # in the host: its workers inherit it
+
+
+@worker_task
+def _write(folder: str, name: str) -> None:
+    if name == "bad":
+        raise ValueError("cannot draw 'bad'")
+    Path(folder, name).write_text(f"{WARMED}|{os.getppid()}", encoding="utf-8")
+
+
+@worker_task
+def _kill_host(folder: str, name: str) -> None:
+    os.kill(os.getppid(), signal.SIGKILL)
+
+
+def test_tasks_run_in_workers_that_inherit_the_warm_up(tmp_path: Path) -> None:
+    host = PoolHost(2, _write, _warm, ("warm",))
+    for i in range(6):
+        host.submit(str(tmp_path), f"f{i}")
+    host.close()
+    texts = {p.read_text(encoding="utf-8") for p in tmp_path.iterdir()}
+    assert len(list(tmp_path.iterdir())) == 6
+    assert all(t.startswith("['warm']|") for t in texts)
+    assert all(not t.endswith(f"|{os.getpid()}") for t in texts)  # forked by the host
+    assert WARMED == []  # the warm-up ran in the host, not here
+
+
+def test_a_task_error_is_raised_by_close(tmp_path: Path) -> None:
+    host = PoolHost(2, _write)
+    host.submit(str(tmp_path), "ok")
+    host.submit(str(tmp_path), "bad")
+    with pytest.raises(ValueError, match="cannot draw 'bad'"):
+        host.close()
+
+
+def test_a_killed_host_is_a_broken_pool(tmp_path: Path) -> None:
+    host = PoolHost(1, _kill_host)
+    host.submit(str(tmp_path), "x")
+    with pytest.raises(BrokenProcessPool):
+        host.close()
+
+
+def test_cancel_stops_the_host_at_once(tmp_path: Path) -> None:
+    host = PoolHost(2, _write, _warm, ("warm",))
+    proc = host._proc
+    host.close(cancel=True)
+    assert not proc.is_alive()
