@@ -53,7 +53,7 @@ from reports.render.pdf import (
 @dataclass(frozen=True)
 class PartJob:
     """One part: its HTML, the PDF to write and the ``write_pdf`` options (publication
-    variant; the last part carries the attachments)."""
+    variant; the lightest part carries the attachments)."""
 
     html: str
     out: Path
@@ -247,7 +247,7 @@ def render_parts(
     pending: Sequence[Path] = (),
 ) -> int:
     """Render the HTML ``parts`` of one document into ``target`` (written atomically) by
-    ``server``, or in this process without one; returns the page count. The last part
+    ``server``, or in this process without one; returns the page count. The lightest part
     carries the attachments; the parts' outlines continue the first part's.
 
     ``pending``: figures still being drawn; ``ready()`` waits for them. With a server, the
@@ -266,14 +266,17 @@ def render_parts(
     target.parent.mkdir(parents=True, exist_ok=True)
     if len(parts) == 1:
         return sum(run([PartJob(parts[0], target, options, extra, waited)]))
-    # the attachments go with the last part, the lightest (sections are split by weight with
-    # the remainder first); the merged file keeps the first part's metadata
+    # the attachments go with the lightest part (the shortest HTML: in a fiche the opener,
+    # laid out long before the page group that follows it); the merged file keeps the first
+    # part's metadata
     mine = part_options(options)
     others = {k: v for k, v in mine.items() if k != "attachments"}
-    last = len(parts) - 1
+    light = min(range(len(parts)), key=lambda i: len(parts[i]))
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=".parts-") as tmp:
         jobs = [
-            PartJob(html, Path(tmp) / f"part-{i}.pdf", mine if i == last else others, extra, waited)
+            PartJob(
+                html, Path(tmp) / f"part-{i}.pdf", mine if i == light else others, extra, waited
+            )
             for i, html in enumerate(parts)
         ]
         run(jobs)
