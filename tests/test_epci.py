@@ -223,3 +223,19 @@ def test_portrait_text_reads_clean(session: Session, portraits: dict[str, Path])
     assert "Médiane des CC" in " ".join(_text(portraits[NERONDES]).split())
     lyon = " ".join(_text(portraits[LYON]).split())
     assert "Médiane des CU et métropoles" in lyon and "Les 58 communes membres" in lyon
+
+
+def test_a_zero_ratio_is_not_given_a_rank(session: Session, values: pd.DataFrame) -> None:
+    """CC Coeur de Sologne has no musée de France: its worst ratio is said as a zero shared
+    with the other communautés de communes (counted here with pandas), not as "Ne ex aequo"."""
+    sologne = "200000800"
+    museums = values.xs("O01_p100k", level="indicator")["value"]
+    kinds = pd.read_csv(Paths().data / "epci.csv", dtype={"code": str}).set_index("code")["type"]
+    cc = museums[museums.index.map(kinds) == "CC"].dropna()
+    assert cc[sologne] == 0
+    others = int((cc == 0).sum()) - 1
+    sections = portrait_doc(session, session.territory(sologne)).chapters[0].sections
+    text = " ".join(p for s in sections for p in s.paragraphs)
+    expected = f"musées de France (valeur nulle, comme pour {others} autres des {len(cc)} "
+    assert expected in text, text
+    assert "ex aequo" not in text.split("la moins bien pour", 1)[1].split(".")[0]

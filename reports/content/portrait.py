@@ -245,6 +245,11 @@ class Portrait:
             return f"{ordinal(r.rank)}{tied} sur {fmt.fmt_int(r.of)} {self.peers_text}{filled}"
         return f"{ordinal(r.rank)}{tied} sur {r.of} {self.peers_text}{filled}"
 
+    def rank_of_text(self, r: Rank) -> str:
+        """``989 communautés de communes`` (the territories ranked, ``renseignées`` if fewer)."""
+        filled = "" if r.of == self.n_peers else " renseignés" if self.dep else " renseignées"
+        return f"{fmt.fmt_int(r.of)} {self.peers_text}{filled}"
+
     def ranks_clause(self, ind: str) -> str:
         """`` ; 12e sur 101 départements, 3e des 12 départements de la région``."""
         parts = [self.rank_words(self.rank(ind))]
@@ -598,10 +603,20 @@ def _best_worst(p: Portrait, inds: list[str]) -> str:
         label = label.replace(" pour 100 000 habitants", "").replace(" par habitant", "")
         return label[0].lower() + label[1:] if label[1:2].islower() else label
 
+    worst_rank, worst_ind = worst
+    if p.get(worst_ind).value == 0:  # last ex aequo of all the zeros: said as such
+        others = worst_rank.of - worst_rank.rank  # the lowest value: every tie is a zero
+        worst_words = "valeur nulle"
+        if others:
+            autres = "autre" if others == 1 else "autres"
+            worst_words += f", comme pour {fmt.fmt_int(others)} {autres} des "
+            worst_words += p.rank_of_text(worst_rank)
+    else:
+        worst_words = p.rank_words(worst_rank)
     return (
         "Rapportée à sa population, son offre est la mieux classée pour les "
         f"{name(best[1])} ({p.rank_words(best[0])}) et la moins bien pour les "
-        f"{name(worst[1])} ({p.rank_words(worst[0])})."
+        f"{name(worst_ind)} ({worst_words})."
     )
 
 
