@@ -80,6 +80,8 @@ def test_skewed_values_are_classified_on_their_logarithms(values: pd.Series) -> 
     zeros = pd.Series(np.r_[np.zeros(30), values.to_numpy()[:71]])
     zclasses = classify.national_breaks(zeros)
     assert zclasses.bounds[:2] == (0.0, 0.0) and classify.class_labels(zclasses, 0)[0] == "0"
+    # the next class starts above zero and says so (not "0 – 23", which overlaps "0")
+    assert classify.class_labels(zclasses, 0)[1].startswith("> 0 – ")
 
 
 def test_circle_scale_fits_the_map() -> None:

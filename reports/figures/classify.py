@@ -306,17 +306,23 @@ def _auto_decimals(bounds: Sequence[float]) -> int:
 
 
 def class_labels(classes: Classes, decimals: int | None = None) -> list[str]:
-    """French labels, e.g. ``12,3 – 15,0``; open-ended classes read ``moins de`` / ``plus de``."""
+    """French labels, e.g. ``12,3 – 15,0``; open-ended classes read ``moins de`` / ``plus de``;
+    the class after a class of one value (the zeros) reads ``> 0 – 23,4``."""
     b = classes.bounds
     d = _auto_decimals(b) if decimals is None else decimals
 
     def f(x: float) -> str:
         return fmt_number(x, d, sign=classes.open_ends)
 
-    labels = [
-        f(b[i + 1]) if b[i] == b[i + 1] else f"{f(b[i])}{DASH}{f(b[i + 1])}"
-        for i in range(classes.k)
-    ]
+    def label(i: int) -> str:
+        if b[i] == b[i + 1]:  # a class of one value (the zeros)
+            return f(b[i + 1])
+        # after a class of one value, the next one starts above it: "> 0,0 – 23,4", so that
+        # the two labels do not seem to overlap
+        above = "> " if i > 0 and b[i - 1] == b[i] else ""
+        return f"{above}{f(b[i])}{DASH}{f(b[i + 1])}"
+
+    labels = [label(i) for i in range(classes.k)]
     if classes.open_ends and classes.k >= 2:
         labels[0] = f"moins de {f(b[1])}"
         labels[-1] = f"plus de {f(b[-2])}"
