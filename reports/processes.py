@@ -313,16 +313,16 @@ class PoolHost:
                 if answer is None:
                     raise BrokenProcessPool("the pool's host process ended unexpectedly")
                 kind, value = answer
+                proc.join(GRACE)  # it has answered: it ends by itself (its workers stopped)
                 if kind == "error":
                     raise value
-                proc.join()
         except BaseException:
             cancel = True
             raise
         finally:
             if cancel:
                 self._tasks.cancel_join_thread()  # what is still queued is dropped
-                stop_processes([proc])
+            stop_processes([proc])  # nothing left to do if it has ended
             self._tasks.close()
             self._conn.close()
 
@@ -354,7 +354,7 @@ def _host(
         for future in futures:
             future.result()
         pool.shutdown(wait=True)
-        conn.send(("done", None))
+        _answer(conn, ("done", None))
     except WorkerStopped:  # stopped: its workers are stopped on the way out
         if pool is not None:
             stop_pool(pool)
@@ -362,5 +362,12 @@ def _host(
     except BaseException as exc:  # a task failed: reported to the caller, which raises it
         if pool is not None:
             stop_pool(pool)
-        with contextlib.suppress(OSError):
-            conn.send(("error", exc))
+        _answer(conn, ("error", exc))
+
+
+def _answer(conn: Any, message: tuple[str, Any]) -> None:
+    """The host's last word: once sent, a stop just ends it (no unwinding of its exit)."""
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _exit_now)
+    with contextlib.suppress(OSError):  # the caller is gone: nobody to tell
+        conn.send(message)
