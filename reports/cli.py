@@ -268,6 +268,10 @@ def fiche(
             check_output(output)  # a device, /proc or a read-only folder: said before the work
         session = Session.open()
         targets = session.all_territories() if all_ else [session.territory(region or "")]
+        if all_:  # the drawing stack imported once here, inherited by each fiche's drawing
+            from reports.figures.assets import keep_drawing_warm
+
+            keep_drawing_warm()
         if all_ and layout == "portrait":  # France has no portrait: the 18 régions
             targets = [t for t in targets if not t.is_france]
         for territory in targets:
