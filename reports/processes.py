@@ -355,14 +355,12 @@ def _host(
             future.result()
         pool.shutdown(wait=True)
         _answer(conn, ("done", None))
-    except WorkerStopped:  # stopped: its workers are stopped on the way out
+    except BaseException as exc:  # stopped, or a task failed: its workers stop on the way out
         if pool is not None:
             stop_pool(pool)
-        exit_stopped()
-    except BaseException as exc:  # a task failed: reported to the caller, which raises it
-        if pool is not None:
-            stop_pool(pool)
-        _answer(conn, ("error", exc))
+        if isinstance(exc, WorkerStopped):
+            exit_stopped()
+        _answer(conn, ("error", exc))  # reported to the caller, which raises it
 
 
 def _answer(conn: Any, message: tuple[str, Any]) -> None:

@@ -240,10 +240,7 @@ class Portrait:
         tied = " ex aequo" if r.tied else ""
         if within_region:
             return f"{ordinal(r.rank)}{tied} des {r.of} départements de la région"
-        filled = "" if r.of == self.n_peers else " renseignés" if self.dep else " renseignées"
-        if self.epci:
-            return f"{ordinal(r.rank)}{tied} sur {fmt.fmt_int(r.of)} {self.peers_text}{filled}"
-        return f"{ordinal(r.rank)}{tied} sur {r.of} {self.peers_text}{filled}"
+        return f"{ordinal(r.rank)}{tied} sur {self.rank_of_text(r)}"
 
     def rank_of_text(self, r: Rank) -> str:
         """``989 communautés de communes`` (the territories ranked, ``renseignées`` if fewer)."""
