@@ -27,6 +27,7 @@ import functools
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -137,6 +138,21 @@ def _forked() -> None:
 
 
 os.register_at_fork(after_in_child=_forked)
+
+_MAIN_PID = os.getpid()  # the process that imported this module (the CLI's, or the tests')
+
+
+def _unraisable(info: Any) -> None:
+    """A stop that lands in a finalizer, a weakref callback or a fork hook cannot unwind:
+    Python prints "Exception ignored …" and goes on. In a worker (or in a copy just forked,
+    whose fork hooks may run before :func:`_forked`) it ends the process quietly instead."""
+    exc = info.exc_value
+    if isinstance(exc, WorkerStopped) or (isinstance(exc, Stopped) and os.getpid() != _MAIN_PID):
+        _exit_now()
+    sys.__unraisablehook__(info)
+
+
+sys.unraisablehook = _unraisable
 
 
 def child_started(parent: int) -> None:

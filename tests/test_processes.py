@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
@@ -11,6 +13,7 @@ import pytest
 
 from reports.processes import PoolHost, worker_task
 
+ROOT = Path(__file__).resolve().parent.parent
 WARMED: list[str] = []
 
 
@@ -62,3 +65,25 @@ def test_cancel_stops_the_host_at_once(tmp_path: Path) -> None:
     proc = host._proc
     host.close(cancel=True)
     assert not proc.is_alive()
+
+
+def test_a_stop_inside_a_finalizer_ends_a_worker_quietly() -> None:
+    """A SIGTERM that lands in a ``__del__`` (or a fork hook) cannot unwind: the worker exits
+    at once, without Python's "Exception ignored … WorkerStopped" on stderr."""
+    code = (
+        "import os, signal, time\n"
+        "from reports.processes import child_started\n"
+        "child_started(os.getppid())\n"
+        "class Font:\n"
+        "    def __del__(self):\n"
+        "        os.kill(os.getpid(), signal.SIGTERM)\n"
+        "        time.sleep(1)\n"
+        "Font()\n"
+        "time.sleep(5)\n"
+        "print('went on')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=30, cwd=ROOT
+    )
+    assert done.returncode == 128 + signal.SIGTERM
+    assert done.stderr == "" and done.stdout == ""
