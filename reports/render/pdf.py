@@ -39,8 +39,10 @@ from reports.errors import RenderError
 from reports.integrity import check_pdf, write_error
 from reports.paths import Paths
 from reports.render import guard
+from reports.render.columns import install_column_search
 from reports.render.conformance import ARCHIVAL, PRINT, install_conformance
 from reports.render.outputs import file_mode, output_target
+from reports.render.pending import install_pending_images
 
 
 class FetchRefused(RenderError):
@@ -182,6 +184,13 @@ def make_url_fetcher(paths: Paths, extra_roots: Iterable[Path] = (), pending: It
     waited = {p.resolve() for p in pending}
 
     class ProjectFetcher(URLFetcher):
+        def is_pending(self, url: str) -> bool:
+            """A figure being drawn, not written yet (:mod:`reports.render.pending`)."""
+            if not waited or not url.startswith("file:"):
+                return False
+            target = Path(unquote(urlparse(url).path)).resolve()
+            return target in waited and not target.exists()
+
         def fetch(self, url: str, headers=None):
             parsed = urlparse(url)
             if parsed.scheme == "data":
@@ -302,6 +311,8 @@ def install_engine_patches() -> None:
     figures embedded as they are, images named by their content."""
     install_png_passthrough()
     _install_content_image_ids()
+    install_pending_images()  # a figure being drawn is loaded when the layout reaches it
+    install_column_search()  # balanced columns found in a few trials (same columns)
     _install_unsized_arrays()  # no C type parsed for every glyph array (same bytes)
     install_conformance()  # PDF/A-3a, PDF/X-4, /Scope, no /Interpolate (issue 18)
     guard.install_tempdir_cleanup()  # no /tmp/weasyprint-* font folder outlives its process
