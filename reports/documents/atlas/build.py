@@ -43,6 +43,7 @@ from reports.documents.atlas.workers import (
     RenderResult,
     init_worker,
     task_chapter_html,
+    task_cover,
     task_render,
 )
 from reports.documents.session import Session
@@ -194,12 +195,15 @@ def build_atlas(
                     chapter_ready(kept, "HTML (cache)")
         built = len(pending)
         html_futs: set[Future] = set()
+        cover: list[Future] = []  # the cover map, drawn by a worker once the chapters are sent
         with worker_pool(workers, init_worker, initargs) if pending else nullcontext() as html_pool:
             while pending or html_futs:
                 while pending and len(html_futs) < workers:
                     html_futs.add(
                         html_pool.submit(task_chapter_html, pending.pop(0).id, dpi, attach)
                     )
+                if not pending and not cover:
+                    cover.append(html_pool.submit(task_cover, dpi))
                 if not html:  # meanwhile, WeasyPrint is imported once for all layout processes
                     preload_engine()
                 done_html, html_futs = wait(html_futs, return_when=FIRST_COMPLETED)
@@ -207,6 +211,8 @@ def build_atlas(
                     result = fut.result()
                     keep_html(html_dir, hkey, result)
                     chapter_ready(result)
+            for fut in cover:
+                fut.result()  # (its error, if any, is the atlas's)
         prune_html(html_dir, hkey)
         if not html:
             preload_engine()  # (if no chapter was built) before the layout processes fork

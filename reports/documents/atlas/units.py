@@ -282,13 +282,13 @@ def make_plan(session: Session, units: list[Unit], figs: dict[str, dict[str, Any
         charts.append({"chapter": info["chapter"], "items": c + t})
     for e in entries:  # the sommaire links to every entry (resolved when units are merged)
         e["href"] = cross_link(e["anchor"])
-    return Plan(entries, maps, charts, **_static_plan(session))
+    return Plan(entries, maps, charts, **static_plan(session))
 
 
 _STATIC: dict[str, Any] = {}
 
 
-def _static_plan(session: Session) -> dict[str, Any]:
+def static_plan(session: Session) -> dict[str, Any]:
     """Cover map, vintages and licences (the same for every pass)."""
     if not _STATIC:
         from reports.figures import catalogue

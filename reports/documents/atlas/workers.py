@@ -14,7 +14,7 @@ from typing import Any
 
 from reports.data.territories import FRANCE
 from reports.documents.atlas.parts import NATIONAL, Part, atlas_parts, chapter
-from reports.documents.atlas.units import chapter_part, unit_html
+from reports.documents.atlas.units import chapter_part, static_plan, unit_html
 from reports.documents.session import Session, doc_ctx
 from reports.errors import RenderError
 from reports.figures.assets import DEFAULT_DPI, resolution
@@ -98,6 +98,16 @@ def task_chapter_html(
         "sections": [{"title": s.title, "anchor": f"{ctx.anchor}-{s.id}"} for s in ctx.sections],
     }
     return unit_id, html, figs, files
+
+
+@worker_task
+def task_cover(dpi: int = DEFAULT_DPI) -> None:
+    """Worker: the cover map of the front matter drawn into the figure cache, after the
+    chapters' HTML (on the core the last chapter leaves free): the atlas process, which
+    needs it before any layout, then finds it drawn (it drew it itself, 1 s while both cores
+    waited, importing the drawing stack for that one map)."""
+    with resolution(dpi):
+        static_plan(_session())
 
 
 @dataclass
