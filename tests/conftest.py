@@ -88,6 +88,29 @@ def fiche_pdfs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         return dict(pool.map(_build_fiche, jobs))
 
 
+# --- the data derived from the raw sources, once per test session ----------------------------
+@pytest.fixture(scope="session")
+def derived():
+    """Every source read through the theme modules (:func:`reports.data.build.derive`, the slow
+    part of ``atlas data build``), shared by the data-build and the quality-gate tests."""
+    from reports.data.build import derive
+    from reports.paths import Paths
+
+    return derive(Paths(sources_override=Paths().sources))
+
+
+@pytest.fixture(scope="session")
+def published(derived, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``derived`` checked and published into an empty data folder: what ``atlas data build``
+    writes there."""
+    from reports.data.build import publish
+    from reports.paths import Paths
+
+    data = tmp_path_factory.mktemp("published") / "data"
+    publish(derived, Paths(sources_override=Paths().sources, data_override=data))
+    return data
+
+
 # --- the atlas, built once per test session ---------------------------------------------------
 @pytest.fixture(scope="session")
 def atlas_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:

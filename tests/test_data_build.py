@@ -39,11 +39,11 @@ def run_build(data_dir: Path, sources: Path = SOURCES):
 
 
 @pytest.fixture(scope="session")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    data = tmp_path_factory.mktemp("build1") / "data"
-    result = run_build(data)
-    assert result.exit_code == 0, result.output
-    return data
+def built(published: Path) -> Path:
+    """The full build (``derive`` + ``publish``, what ``atlas data build`` runs) into an empty
+    folder, shared with the quality-gate tests (conftest); the command itself is run by the
+    bad-input tests here and by ``test_editions``."""
+    return published
 
 
 @pytest.fixture(scope="session")

@@ -24,7 +24,7 @@ from click.testing import CliRunner
 from reports.cli import main
 from reports.data import build, gates
 from reports.data import store as store_module
-from reports.data.build import Derived, assemble, derive, publish, run_theme
+from reports.data.build import Derived, assemble, publish, run_theme
 from reports.data.gates import base, keys
 from reports.data.sources import emploi
 from reports.data.sources.base import BuildLog
@@ -44,20 +44,8 @@ pytestmark = pytest.mark.skipif(not SOURCES.is_dir(), reason=f"raw sources not a
 
 
 @pytest.fixture(scope="session")
-def derived() -> Derived:
-    return derive(Paths(sources_override=SOURCES))
-
-
-@pytest.fixture(scope="session")
 def tables(derived: Derived) -> dict[str, pd.DataFrame]:
     return assemble(derived)
-
-
-@pytest.fixture(scope="session")
-def published(derived: Derived, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    data = tmp_path_factory.mktemp("published") / "data"
-    publish(derived, Paths(sources_override=SOURCES, data_override=data))
-    return data
 
 
 @pytest.fixture
