@@ -17,6 +17,9 @@ from pathlib import Path
 from reports import edition
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+#: files of ``data/geo``: the polygons, and the map zones computed from them (reports.data.zones)
+GEOJSON_FILES = ("departements.geojson", "regions.geojson")
+ZONES_FILE = "zones.xz"
 
 
 @dataclass(frozen=True)

@@ -1,19 +1,16 @@
-"""Geometry layers of the maps: the départements (with their région) projected once per
-process and turned into cached matplotlib paths, ready to draw.
+"""Geometry layers of the maps: the départements (with their région) projected and simplified
+per zone (:mod:`reports.data.zones`) and turned into cached matplotlib paths, ready to draw.
 
-Projection choice. Geometries are reprojected once per process with pyproj/shapely and drawn
-on plain matplotlib axes (``aspect="equal"``), not on cartopy GeoAxes: we only draw our own
+Projection choice. Geometries are drawn in each zone's CRS (see :mod:`reports.data.zones`) on
+plain matplotlib axes (``aspect="equal"``), not on cartopy GeoAxes: we only draw our own
 polygons and points (no Natural Earth features, no graticule), so GeoAxes would add a
-per-draw path transformation and a heavier import for nothing. The CRSs are the ones
-cartopy would use:
+per-draw path transformation and a heavier import for nothing.
 
-* metropolitan France: Lambert-93 (EPSG:2154);
-* each DROM in its own UTM zone: 971 and 972 UTM 20N (EPSG:32620), 973 UTM 22N (32622),
-  974 UTM 40S (32740), 976 UTM 38S (32738) — true shape, each inset with its own scale bar.
-
-Projected polygons are turned into matplotlib ``Path`` objects once and cached per process
-(:func:`zone_layer`, keyed by a fingerprint of the input GeoDataFrame), so a map costs only the
-drawing. France-scale frames use a coarser coverage simplification (borders stay shared).
+The projected and simplified polygons come from ``data/geo/zones.xz`` (written by ``atlas
+data build`` from the same GeoJSON files) when it matches them, else are computed here with
+the same functions; either way they are turned into matplotlib ``Path`` objects once and
+cached per process (:func:`zone_layer`, keyed by a fingerprint of the input GeoDataFrame), so
+a map costs only the drawing.
 
 Departement GeoDataFrames need a ``region`` column: use :func:`load_layers` (reads
 ``data/geo``) or :func:`with_regions`.
@@ -34,9 +31,17 @@ import shapely
 from matplotlib.path import Path as MplPath
 from pyproj import Transformer
 
-METRO_EPSG = 2154
-DROM_EPSG = {"971": 32620, "972": 32620, "973": 32622, "974": 32740, "976": 32738}
-DROM_DEPS = ["971", "972", "973", "974", "976"]
+from reports.data import zones
+from reports.data.zones import (  # noqa: F401  (re-exported for the figures)
+    DROM_DEPS,
+    DROM_EPSG,
+    FRANCE_TOLERANCE_M,
+    METRO_EPSG,
+    TOLERANCE_LEVELS_M,
+    with_regions,
+)
+from reports.paths import GEOJSON_FILES, ZONES_FILE
+
 REGION_OF_DROM = {"01": "971", "02": "972", "03": "973", "04": "974", "06": "976"}
 DROM_NAMES = {
     "971": "Guadeloupe",
@@ -45,33 +50,16 @@ DROM_NAMES = {
     "974": "La Réunion",
     "976": "Mayotte",
 }
-FRANCE_TOLERANCE_M = 1500.0  # extra simplification for France-scale frames
-TOLERANCE_LEVELS_M = (0.0, 100.0, 200.0, 400.0, 800.0, 1600.0)  # regional frames: ≤ 0.5 pt
 
 
 # --- geometry layers ---------------------------------------------------------------------
-def with_regions(gdf_deps: gpd.GeoDataFrame, gdf_regions: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Add a ``region`` column to the départements (representative point in région)."""
-    pts = gpd.GeoDataFrame(
-        {"code": gdf_deps["code"].values},
-        geometry=gdf_deps.geometry.representative_point().values,
-        crs=gdf_deps.crs,
-    )
-    joined = gpd.sjoin(pts, gdf_regions[["code", "geometry"]], predicate="within", how="left")
-    joined = joined.drop_duplicates("code_left").set_index("code_left")["code_right"]
-    out = gdf_deps.copy()
-    out["region"] = out["code"].map(joined)
-    if out["region"].isna().any():
-        missing = list(out.loc[out["region"].isna(), "code"])
-        raise ValueError(f"départements outside every région: {missing}")
-    return out
-
-
 @cache
-def _load_layers_cached(geo_dir: str, mtimes: tuple[float, float]) -> GeoLayers:
-    regions = gpd.read_file(Path(geo_dir) / "regions.geojson")
-    deps = gpd.read_file(Path(geo_dir) / "departements.geojson")
-    return GeoLayers(regions=regions, deps=with_regions(deps, regions))
+def _load_layers_cached(geo_dir: str, mtimes: tuple[float, ...]) -> GeoLayers:
+    regions, deps = zones.read_layers(Path(geo_dir))
+    store = zones.ZoneStore.open(Path(geo_dir))
+    if store is not None:  # its zones were computed from these files
+        _STORES[register_gdf(deps)] = store
+    return GeoLayers(regions=regions, deps=deps)
 
 
 @dataclass(frozen=True)
@@ -81,9 +69,11 @@ class GeoLayers:
 
 
 def load_layers(geo_dir: Path) -> GeoLayers:
-    """Read ``regions.geojson`` / ``departements.geojson`` once per process (per mtime)."""
-    files = [Path(geo_dir) / "regions.geojson", Path(geo_dir) / "departements.geojson"]
-    mtimes = (files[0].stat().st_mtime, files[1].stat().st_mtime)
+    """Read ``regions.geojson`` / ``departements.geojson`` (and the zones computed from them,
+    ``zones.xz``) once per process (per mtime)."""
+    names = (*GEOJSON_FILES, ZONES_FILE)
+    files = [Path(geo_dir) / name for name in names]
+    mtimes = tuple(f.stat().st_mtime if f.is_file() else 0.0 for f in files)
     return _load_layers_cached(str(Path(geo_dir).resolve()), mtimes)
 
 
@@ -135,6 +125,7 @@ def polygon_path(geom: shapely.Geometry) -> MplPath:
 
 
 _GDF_REGISTRY: dict[str, gpd.GeoDataFrame] = {}
+_STORES: dict[str, zones.ZoneStore] = {}  # fingerprint → zones computed by the data build
 
 
 def register_gdf(gdf: gpd.GeoDataFrame) -> str:
@@ -148,57 +139,30 @@ def register_gdf(gdf: gpd.GeoDataFrame) -> str:
     return key
 
 
-@dataclass(frozen=True)
-class _Projected:
-    codes: tuple[str, ...]
-    names: tuple[str, ...]
-    regions: tuple[str, ...]
-    geoms: tuple[shapely.Geometry, ...]
-
-    def bounds(self, codes: Iterable[str]) -> tuple[float, float, float, float]:
-        wanted = set(codes)
-        sel = [g for c, g in zip(self.codes, self.geoms, strict=True) if c in wanted]
-        return tuple(shapely.total_bounds(sel))  # type: ignore[return-value]
-
-
 @cache
-def projected(key: str, zone: str) -> _Projected:
+def projected(key: str, zone: str) -> zones.Projected:
     """``zone`` = ``metro`` or a DROM département code, in its CRS (not simplified)."""
-    gdf = _GDF_REGISTRY[key]
-    if zone == "metro":
-        sub, epsg = gdf[~gdf["code"].isin(DROM_DEPS)], METRO_EPSG
-    else:
-        sub, epsg = gdf[gdf["code"] == zone], DROM_EPSG[zone]
-    sub = sub.sort_values("code")
-    geoms = shapely.make_valid(sub.geometry.to_crs(epsg).values)
-    return _Projected(tuple(sub["code"]), tuple(sub["nom"]), tuple(sub["region"]), tuple(geoms))
-
-
-def _union(parts: list[shapely.Geometry]) -> shapely.Geometry:
-    merged = shapely.coverage_union_all(parts)
-    return merged if merged.is_valid else shapely.union_all(parts)
+    store = _STORES.get(key)
+    stored = store.projected(zone) if store is not None else None
+    return stored or zones.project(_GDF_REGISTRY[key], zone)
 
 
 @cache
 def zone_layer(key: str, zone: str, tolerance: float) -> Layer:
     proj = projected(key, zone)
-    geoms = np.asarray(proj.geoms, dtype=object)
-    if tolerance > 0:
-        geoms = shapely.make_valid(shapely.coverage_simplify(geoms, tolerance))
-    regions = list(proj.regions)
-    layer = Layer(
+    store = _STORES.get(key)
+    simple = store.simplified(zone, tolerance) if store is not None else None
+    simple = simple or zones.simplify(proj, tolerance)
+    return Layer(
         codes=list(proj.codes),
         names=list(proj.names),
-        regions=regions,
-        geoms=list(geoms),
-        paths=[polygon_path(g) for g in geoms],
+        regions=list(proj.regions),
+        geoms=list(simple.geoms),
+        paths=[polygon_path(g) for g in simple.geoms],
+        region_codes=list(simple.region_codes),
+        region_geoms=list(simple.region_geoms),
+        region_paths=[polygon_path(g) for g in simple.region_geoms],
     )
-    for reg in sorted(set(regions)):
-        merged = _union([g for g, r in zip(geoms, regions, strict=True) if r == reg])
-        layer.region_codes.append(reg)
-        layer.region_geoms.append(merged)
-        layer.region_paths.append(polygon_path(merged))
-    return layer
 
 
 @cache

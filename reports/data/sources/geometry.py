@@ -15,7 +15,10 @@ Method (topology preserving, shared borders stay shared):
    coincide exactly); the source région layer only cross-checks the codes; names come from
    the COG (:class:`Reference`), like ``territories.csv``;
 4. GeoJSON is written by hand (features sorted by code, fixed key order, compact separators),
-   so the bytes depend only on the inputs.
+   so the bytes depend only on the inputs;
+5. the map zones (each zone in its CRS, at every tolerance the maps use) are computed from
+   the GeoJSON files just written, as the maps read them (``zones.xz``,
+   :mod:`reports.data.zones`).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import geopandas as gpd
 import shapely
 from shapely.geometry import mapping
 
+from reports.data import zones
 from reports.data.sources.base import BuildLog, sha256_of
 from reports.data.sources.reference import Reference
 from reports.errors import DataError
@@ -150,7 +154,8 @@ def _write_atomic(path: Path, data: bytes) -> None:
 
 
 def write_geometries(log: BuildLog, ref: Reference, out_dir: Path) -> None:
-    """Write ``out_dir/geo/regions.geojson`` and ``departements.geojson``."""
+    """Write ``out_dir/geo/regions.geojson``, ``departements.geojson`` and the map zones
+    computed from them (``zones.xz``, :mod:`reports.data.zones`)."""
     deps = simplify_departements(_read(log, DEPARTEMENTS_SRC), ref)
     regs = dissolve_regions(deps, _read(log, REGIONS_SRC), ref)
     blobs = {"departements.geojson": geojson_bytes(deps), "regions.geojson": geojson_bytes(regs)}
@@ -163,5 +168,7 @@ def write_geometries(log: BuildLog, ref: Reference, out_dir: Path) -> None:
         )
     for name, data in blobs.items():
         _write_atomic(out_dir / "geo" / name, data)
+    # the map zones, projected and simplified from the files just written (as the maps read them)
+    _write_atomic(out_dir / "geo" / zones.ZONES_FILE, zones.zones_bytes(out_dir / "geo"))
     log.kept(DEPARTEMENTS_SRC, len(deps))
     log.kept(REGIONS_SRC, len(regs))
