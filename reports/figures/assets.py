@@ -105,6 +105,7 @@ def resolve_function(fn: Callable[..., Figure] | str) -> Callable[..., Figure]:
     if callable(fn):
         return fn
     module, _, name = fn.rpartition(".")
+    fs.skip_artist_docstrings()
     return getattr(import_module(module), name)
 
 
@@ -347,6 +348,7 @@ class Job:
 def _warm(lazy_inputs: tuple[LazyInput, ...]) -> None:
     """Import the drawing stack and load the layers (in the pool's host, before the workers
     are forked: they inherit both, instead of each importing them)."""
+    fs.skip_artist_docstrings()
     from reports.figures import charts, choropleth, points  # noqa: F401
 
     fs.apply_style()
