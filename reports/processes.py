@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import functools
+import gc
 import multiprocessing
 import os
 import signal
@@ -358,6 +359,7 @@ def _host(
     try:
         if warm is not None:
             warm(*warm_args)
+        gc.freeze()  # the workers' collections never walk (so never copy) what they inherit
         pool = ProcessPoolExecutor(
             workers,
             mp_context=multiprocessing.get_context("fork"),

@@ -19,6 +19,7 @@ Both write the same part files, hence the same merged bytes.
 from __future__ import annotations
 
 import contextlib
+import gc
 import multiprocessing
 import os
 import shutil
@@ -166,12 +167,16 @@ def _render_forked(jobs: Sequence[PartJob], root: Path) -> list[int]:
     fork = multiprocessing.get_context("fork")
     helpers = []
     try:
-        for job in jobs[1:]:
-            mine, theirs = fork.Pipe()
-            proc = fork.Process(target=_helper, args=(theirs, job, root, os.getpid()))
-            proc.start()
-            theirs.close()
-            helpers.append((proc, mine))
+        gc.freeze()  # the helpers' collections never walk (so never copy) the engine they inherit
+        try:
+            for job in jobs[1:]:
+                mine, theirs = fork.Pipe()
+                proc = fork.Process(target=_helper, args=(theirs, job, root, os.getpid()))
+                proc.start()
+                theirs.close()
+                helpers.append((proc, mine))
+        finally:
+            gc.unfreeze()
         counts: list[int] = []
 
         def ask(doc: Paginated) -> tuple[int, int]:
