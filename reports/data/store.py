@@ -16,6 +16,7 @@ import hashlib
 import json
 import math
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -162,15 +163,15 @@ class Store:
         return self._tidy("epci_indicators.csv")
 
     @cached_property
-    def _index(self) -> dict[tuple[str, str, str], list[Value]]:
+    def _index(self) -> _ValueIndex:
         """(indicator, level, code) → values sorted by year; plain objects (fast look-ups)."""
-        return _value_index(self.indicators)
+        return _ValueIndex(self.indicators)
 
     @cached_property
-    def _epci_index(self) -> dict[tuple[str, str, str], list[Value]]:
-        return _value_index(self.epci_indicators)
+    def _epci_index(self) -> _ValueIndex:
+        return _ValueIndex(self.epci_indicators)
 
-    def _index_of(self, level: str) -> dict[tuple[str, str, str], list[Value]]:
+    def _index_of(self, level: str) -> _ValueIndex:
         return self._epci_index if level == EPCI else self._index
 
     @cached_property
@@ -336,29 +337,43 @@ class Store:
 EPCI = "epci"
 
 
-def _value_index(df: pd.DataFrame) -> dict[tuple[str, str, str], list[Value]]:
-    """A tidy indicator table → (indicator, level, code) → values sorted by year."""
-    index: dict[tuple[str, str, str], list[Value]] = {}
-    n = len(df)
-    has_rank = "rank" in df.columns
-    columns = (
-        df["indicator"].tolist(),
-        df["level"].tolist(),
-        df["code"].tolist(),
-        df["year"].tolist(),
-        df["value"].tolist(),
-        df["status"].tolist(),
-        df["note"].tolist(),
-        df["rank"].tolist() if has_rank else [None] * n,
-        df["rank_of"].tolist() if has_rank else [None] * n,
-    )
-    for ind, level, code, year, value, status, note, rank, rank_of in zip(*columns, strict=True):
-        rank, rank_of = _clean(rank), _clean(rank_of)
+class _ValueIndex:
+    """A tidy indicator table as (indicator, level, code) → values sorted by year; the values
+    of a key are made when first asked for (a fiche asks for ~800 keys of ~8 000)."""
+
+    def __init__(self, df: pd.DataFrame) -> None:
+        n = len(df)
+        has_rank = "rank" in df.columns
+        self._columns = tuple(
+            df[c].tolist() if c in df.columns else [None] * n
+            for c in ("year", "value", "status", "note", *(("rank", "rank_of") if has_rank else ()))
+        )
+        self._has_rank = has_rank
+        self._rows: dict[tuple[str, str, str], list[int]] = {}
+        keys = zip(df["indicator"].tolist(), df["level"].tolist(), df["code"].tolist(), strict=True)
+        for i, key in enumerate(keys):
+            self._rows.setdefault(key, []).append(i)
+        self._values: dict[tuple[str, str, str], list[Value]] = {}
+
+    def __getitem__(self, key: tuple[str, str, str]) -> list[Value]:
+        values = self._values.get(key)
+        if values is None:
+            values = [self._value(key, i) for i in self._rows[key]]  # KeyError: no such key
+            values.sort(key=lambda v: v.year or 0)
+            self._values[key] = values
+        return values
+
+    def __iter__(self) -> Iterator[tuple[str, str, str]]:
+        return iter(self._rows)
+
+    def _value(self, key: tuple[str, str, str], i: int) -> Value:
+        year, value, status, note, *ranks = (column[i] for column in self._columns)
         year = _clean(year)
-        v = Value(
-            indicator=ind,
-            level=level,
-            code=code,
+        rank, rank_of = (_clean(r) for r in ranks) if self._has_rank else (None, None)
+        return Value(
+            indicator=key[0],
+            level=key[1],
+            code=key[2],
             year=None if year is None else int(year),
             value=_clean(value),
             status=str(status or ""),
@@ -366,13 +381,9 @@ def _value_index(df: pd.DataFrame) -> dict[tuple[str, str, str], list[Value]]:
             rank=None if rank is None else int(rank),
             rank_of=None if rank_of is None else int(rank_of),
         )
-        index.setdefault((ind, level, code), []).append(v)
-    for values in index.values():
-        values.sort(key=lambda v: v.year or 0)
-    return index
 
 
-def _codes_of(index: dict[tuple[str, str, str], list[Value]]) -> dict[tuple[str, str], list[str]]:
+def _codes_of(index: _ValueIndex) -> dict[tuple[str, str], list[str]]:
     codes: dict[tuple[str, str], list[str]] = {}
     for ind, level, code in index:
         codes.setdefault((ind, level), []).append(code)
