@@ -42,7 +42,7 @@ class _Seq(list):
     lines: list[int]
 
 
-class _LineLoader(yaml.SafeLoader):
+class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when built
     """SafeLoader that remembers lines (for error messages) and notes duplicated keys."""
 
     def __init__(self, stream: str) -> None:

@@ -28,6 +28,7 @@ from reports.errors import ConfigError
 
 EDITIONS_DIR = Path(__file__).resolve().parent.parent / "editions"
 ENV = "ATLAS_EDITION"
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when built
 _KEYS = {"edition", "label", "date", "previous", "years", "files"}
 
 
@@ -108,7 +109,7 @@ def load(name: str) -> Edition:
 @lru_cache(maxsize=8)
 def _load(path: Path) -> Edition:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER) or {}
     except yaml.YAMLError as exc:
         raise ConfigError(f"not valid YAML: {exc}", where=str(path)) from None
     if not isinstance(raw, dict):
