@@ -176,8 +176,9 @@ def start_worker(parent: int, init: Callable[..., Any] | None = None, *args: Any
     if init is not None:
         try:
             init(*args)
-        except WorkerStopped:
-            _exit_now()
+        except BaseException:
+            _exit_if_stopped()
+            raise
 
 
 def worker_task(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -188,10 +189,42 @@ def worker_task(fn: Callable[..., Any]) -> Callable[..., Any]:
     def run(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
-        except WorkerStopped:
-            _exit_now()
+        except BaseException:
+            _exit_if_stopped()
+            raise
 
     return run
+
+
+def _exit_if_stopped() -> None:
+    """In a worker's ``except``: end now if a stop is what raised, or what caused the error
+    (a stop landing in a C extension's import surfaces as "ImportError: initialization
+    failed" from the stop): its traceback is not for the user."""
+    if _STOPPING or isinstance(sys.exc_info()[1], WorkerStopped):
+        _exit_now()
+
+
+class _WorkerProcess(multiprocessing.context.ForkProcess):
+    """A pool worker that ends quietly when its task queue breaks (EOFError, OSError: its
+    pool is being stopped, or its host was): the pool reports it in one line (a broken
+    pool), without the worker's traceback from multiprocessing's bootstrap."""
+
+    def run(self) -> None:
+        try:
+            super().run()
+        except (EOFError, OSError):
+            _exit_now()
+
+
+class _WorkerContext(multiprocessing.context.ForkContext):
+    Process = _WorkerProcess
+
+
+def _pool_context(mp_context: Any = None) -> Any:
+    """Where the platform forks: the fork context with quiet workers (:class:`_WorkerProcess`)."""
+    if mp_context is not None or "fork" not in multiprocessing.get_all_start_methods():
+        return mp_context
+    return _WorkerContext()
 
 
 def parent_alive() -> bool:
@@ -270,7 +303,7 @@ def worker_pool(
     stopped at once instead of being waited for."""
     pool = ProcessPoolExecutor(
         workers,
-        mp_context=mp_context,
+        mp_context=_pool_context(mp_context),
         initializer=start_worker,
         initargs=(os.getpid(), init, *initargs),
     )
@@ -362,7 +395,7 @@ def _host(
         gc.freeze()  # the workers' collections never walk (so never copy) what they inherit
         pool = ProcessPoolExecutor(
             workers,
-            mp_context=multiprocessing.get_context("fork"),
+            mp_context=_pool_context(),
             initializer=start_worker,
             initargs=(os.getpid(),),
         )
