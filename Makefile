@@ -42,13 +42,16 @@ data: setup
 preview: setup
 	$(BIN)/atlas preview --open
 
+# two test processes; the modules sharing a build (atlas, fiches, derived data) in one (tests/conftest.py)
+PYTEST_PARALLEL := -n 2 --dist loadscope --no-loadscope-reorder
+
 test: setup
 	$(BIN)/ruff check reports tests benchmarks
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL)
 
 test-full: setup  # + the checks too long for every run (a --pdfa atlas build)
 	$(BIN)/ruff check reports tests benchmarks
-	ATLAS_TEST_FULL=1 $(BIN)/python -m pytest
+	ATLAS_TEST_FULL=1 $(BIN)/python -m pytest $(PYTEST_PARALLEL)
 
 lint: setup
 	$(BIN)/ruff check reports tests benchmarks

@@ -1,7 +1,15 @@
-"""Shared test helpers: PDFs checked by independent validators (issue 18).
+"""Shared test helpers: PDFs checked by independent validators (issue 18), the builds shared
+by several modules, and how the modules are shared between two test processes.
 
 ``page`` (PyPI ``page-validation``, Rust, no JVM) checks PDF/UA-1 and PDF/A-1…3 profiles;
 ``pdfua`` (pikepdf) a subset of PDF/UA-1 and WCAG 2.1, table headers included (UA-15-003).
+
+``make test`` runs two test processes (``pytest -n 2 --dist loadscope``, pytest-xdist):
+each module runs whole in one process (its module fixtures are built once), and the modules
+that use one of :data:`SHARED_BUILDS` run in the same process (the atlas, the 19 fiches and
+the derived data are built once per run), those groups first (the longest). The groups are
+made by the scheduler (:func:`pytest_xdist_make_scheduler`): xdist's own ``loadgroup``
+renames the tests to group them, which pytest 9 ignores.
 """
 
 from __future__ import annotations
@@ -144,3 +152,53 @@ def atlas_pdf(tmp_path_factory: pytest.TempPathFactory, atlas_cache: Path) -> Pa
     assert again.chapters_built == again.renders == 0  # HTML, pages and PDFs all cached
     assert out.with_name("again.pdf").read_bytes() == out.read_bytes()
     return out
+
+
+# --- two test processes (make test) ------------------------------------------------------------
+#: the modules that use a session build too slow to make twice (the atlas, the 19 fiches, the
+#: derived data): each group runs in one test process. Checked against the fixtures the
+#: modules really use at every parallel run (:func:`pytest_collection_modifyitems`).
+SHARED_BUILDS = {
+    "atlas_pdf": ("test_documents_atlas", "test_proof"),
+    "fiche_pdfs": ("test_data_corrections", "test_documents_fiche", "test_editions"),
+    "derived": ("test_data_build", "test_data_gates"),
+}
+_GROUP_OF = {module: build for build, modules in SHARED_BUILDS.items() for module in modules}
+
+
+def _module(nodeid: str) -> str:
+    return Path(nodeid.split("::")[0]).stem
+
+
+def _distributed(config: pytest.Config) -> bool:
+    """In a worker of ``pytest -n N --dist loadscope`` (xdist sets its own ``dist`` to "no")."""
+    return getattr(config, "workerinput", None) is not None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not _distributed(config):
+        return
+    for item in items:
+        for build in SHARED_BUILDS:
+            if build in item.fixturenames and _GROUP_OF.get(_module(item.nodeid)) != build:
+                raise pytest.UsageError(
+                    f"{item.nodeid} uses {build}: add {_module(item.nodeid)!r} to its modules "
+                    "in tests/conftest.py SHARED_BUILDS (else it is built twice)"
+                )
+    # the groups of the shared builds first (the longest), then the modules in their order
+    rank = {build: i for i, build in enumerate(SHARED_BUILDS)}
+    items.sort(key=lambda item: rank.get(_GROUP_OF.get(_module(item.nodeid), ""), len(rank)))
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+    """``--dist loadscope`` with a module's scope widened to its shared build's group."""
+    if config.getvalue("dist") != "loadscope":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByBuild(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = _module(nodeid)
+            return _GROUP_OF.get(module, module)
+
+    return ByBuild(config, log)

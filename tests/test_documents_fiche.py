@@ -313,3 +313,19 @@ def test_fiche_is_pdf_ua(pdfs, conforms, pdfua_clean, code):
     no failed check, and ``pdfua`` finds nothing (table headers carry /Scope: UA-15-003)."""
     conforms(pdfs[code], "ua1")
     pdfua_clean(pdfs[code])
+
+
+#: the fiches a proofreader reads first (issue #15): a large metro région, Corse (two
+#: départements), Mayotte (sources missing) and France
+PROOFED_FICHES = ["84", "94", "06", "FR"]
+
+
+@pytest.mark.parametrize("code", PROOFED_FICHES)
+def test_proofed_fiches_are_clean(fiche_pdfs: dict[str, Path], code: str):
+    """``atlas check`` finds nothing on the fiche (every rule; the atlas:
+    ``test_proof.test_atlas_is_clean``)."""
+    from reports.proof.check import check_pdf
+    from reports.proof.report import format_report
+
+    report = check_pdf(fiche_pdfs[code])
+    assert report.clean, format_report(report)

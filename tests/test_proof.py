@@ -305,15 +305,10 @@ def test_parse_pages_and_settings():
 
 
 # --- the publications themselves --------------------------------------------------------------
-#: the fiches a proofreader reads first (issue #15): a large metro région, Corse (two
-#: départements), Mayotte (sources missing) and France
-PROOFED_FICHES = ["84", "94", "06", "FR"]
-
-
-def test_atlas_and_proofed_fiches_are_clean(atlas_pdf: Path, fiche_pdfs: dict[str, Path]):
-    """``atlas check`` finds nothing on the atlas and on the four fiches (every rule)."""
+def test_atlas_is_clean(atlas_pdf: Path):
+    """``atlas check`` finds nothing on the atlas (every rule); the four fiches a proofreader
+    reads first: ``test_documents_fiche.test_proofed_fiches_are_clean``."""
     from reports.proof.report import format_report
 
-    for pdf in [atlas_pdf, *(fiche_pdfs[code] for code in PROOFED_FICHES)]:
-        report = check_pdf(pdf)
-        assert report.clean, format_report(report)
+    report = check_pdf(atlas_pdf)
+    assert report.clean, format_report(report)
