@@ -160,10 +160,11 @@ def atlas_pdf(tmp_path_factory: pytest.TempPathFactory, atlas_cache: Path) -> Pa
 #: modules really use at every parallel run (:func:`pytest_collection_modifyitems`).
 SHARED_BUILDS = {
     "atlas_pdf": ("test_documents_atlas", "test_proof"),
-    "fiche_pdfs": ("test_data_corrections", "test_documents_fiche", "test_editions"),
+    "fiche_pdfs": ("test_data_corrections", "test_documents_fiche", "test_editions", "test_visual"),
     "derived": ("test_data_build", "test_data_gates"),
 }
 _GROUP_OF = {module: build for build, modules in SHARED_BUILDS.items() for module in modules}
+_PROBLEM = pytest.StashKey[str]()
 
 
 def _module(nodeid: str) -> str:
@@ -175,19 +176,42 @@ def _distributed(config: pytest.Config) -> bool:
     return getattr(config, "workerinput", None) is not None
 
 
+def _misplaced(nodeid: str, build: str) -> str | None:
+    module = _module(nodeid)
+    if _GROUP_OF.get(module) == build:
+        return None
+    return (
+        f"{nodeid} uses {build}: add {module!r} to its modules in tests/conftest.py "
+        "SHARED_BUILDS (else it is built again in the other test process)"
+    )
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if not _distributed(config):
         return
     for item in items:
         for build in SHARED_BUILDS:
-            if build in item.fixturenames and _GROUP_OF.get(_module(item.nodeid)) != build:
-                raise pytest.UsageError(
-                    f"{item.nodeid} uses {build}: add {_module(item.nodeid)!r} to its modules "
-                    "in tests/conftest.py SHARED_BUILDS (else it is built twice)"
-                )
+            problem = _misplaced(item.nodeid, build) if build in item.fixturenames else None
+            if problem:  # the test fails with it (an error here would stop xdist itself)
+                item.stash[_PROBLEM] = problem
     # the groups of the shared builds first (the longest), then the modules in their order
     rank = {build: i for i, build in enumerate(SHARED_BUILDS)}
     items.sort(key=lambda item: rank.get(_GROUP_OF.get(_module(item.nodeid), ""), len(rank)))
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if _PROBLEM in item.stash:
+        pytest.fail(item.stash[_PROBLEM], pytrace=False)
+
+
+def pytest_fixture_setup(fixturedef: pytest.FixtureDef, request: pytest.FixtureRequest) -> None:
+    """The same check for a build asked for at run time (``request.getfixturevalue``)."""
+    build = fixturedef.argname
+    item = getattr(request, "_pyfuncitem", None)  # the test (request.node: the session)
+    if build in SHARED_BUILDS and item is not None and _distributed(request.config):
+        problem = _misplaced(item.nodeid, build)
+        if problem:
+            pytest.fail(problem, pytrace=False)
 
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:

@@ -317,3 +317,18 @@ def test_atlas_is_pdf_ua(atlas_pdf: Path, conforms) -> None:
 def test_archival_atlas_is_pdf_a_and_pdf_ua(atlas_pdfa: Path, conforms) -> None:
     """``atlas build --pdfa``: PDF/A-3a and PDF/UA-1 in one file, 0 failed checks."""
     conforms(atlas_pdfa, "3a", "ua1")
+
+
+def _atlas_shots() -> list:
+    from test_visual import SHOTS
+
+    return [s for s in SHOTS if s.document == "atlas"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("shot", _atlas_shots(), ids=lambda s: s.name)
+def test_atlas_page_looks_like_its_reference(shot, atlas_pdf: Path) -> None:
+    """Visual regression of the atlas's pages (tests/test_visual.py: the fiches' and how)."""
+    from test_visual import check_shot
+
+    check_shot(shot, atlas_pdf)

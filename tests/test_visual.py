@@ -160,14 +160,19 @@ def compare(shot: Shot, pdf: Path, *, update: bool = False) -> str | None:
 pytestmark = pytest.mark.slow
 
 
-@pytest.mark.parametrize("shot", SHOTS, ids=[s.name for s in SHOTS])
-def test_page_looks_like_its_reference(shot: Shot, request: pytest.FixtureRequest) -> None:
-    if shot.document == "atlas":
-        pdf = request.getfixturevalue("atlas_pdf")  # shared with test_documents_atlas
-    else:
-        pdf = request.getfixturevalue("fiche_pdfs")[shot.document]
+FICHE_SHOTS = [s for s in SHOTS if s.document != "atlas"]
+
+
+def check_shot(shot: Shot, pdf: Path) -> None:
     problem = compare(shot, pdf, update=os.environ.get(UPDATE_ENV) == "1")
     assert problem is None, problem
+
+
+@pytest.mark.parametrize("shot", FICHE_SHOTS, ids=[s.name for s in FICHE_SHOTS])
+def test_page_looks_like_its_reference(shot: Shot, fiche_pdfs: dict[str, Path]) -> None:
+    """The fiche pages; the atlas's: ``test_documents_atlas.test_atlas_page_looks_like_its_
+    reference`` (the modules that use the atlas run in one test process, tests/conftest.py)."""
+    check_shot(shot, fiche_pdfs[shot.document])
 
 
 def test_difference_sees_a_moved_block_and_not_the_same_page() -> None:
