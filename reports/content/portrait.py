@@ -229,9 +229,12 @@ class Portrait:
         return Rank(int((values > x).sum()) + 1, len(values), int((values == x).sum()) > 1)
 
     def rank_cell(self, r: Rank) -> str:
+        """``12e/230``; a shared rank ``94e ex aequo/230`` (137 communautés with no garden share
+        the 94th rank: the bare rank would read as the middle of the ranking)."""
         if r.rank is None:
             return fmt.ND
-        return f"{ordinal(r.rank)}/{r.of}"
+        tied = f"{fmt.NBSP}ex{fmt.NBSP}aequo" if r.tied else ""
+        return f"{ordinal(r.rank)}{tied}/{r.of}"
 
     def rank_words(self, r: Rank, within_region: bool = False) -> str:
         """``12e sur 101 départements`` / ``3e des 12 départements de la région``."""
