@@ -239,3 +239,17 @@ def test_a_zero_ratio_is_not_given_a_rank(session: Session, values: pd.DataFrame
     expected = f"musées de France (valeur nulle, comme pour {others} autres des {len(cc)} "
     assert expected in text, text
     assert "ex aequo" not in text.split("la moins bien pour", 1)[1].split(".")[0]
+
+
+def test_a_shared_rank_says_so_in_the_table(session: Session, values: pd.DataFrame) -> None:
+    """CC Coeur de Sologne's museum ratio is 0, as for many communautés de communes: its rank
+    (competition ranking, counted here with pandas) is printed as shared, not bare."""
+    sologne = "200000800"
+    museums = values.xs("O01_p100k", level="indicator")["value"]
+    kinds = pd.read_csv(Paths().data / "epci.csv", dtype={"code": str}).set_index("code")["type"]
+    cc = museums[museums.index.map(kinds) == "CC"].dropna()
+    rank = int((cc > 0).sum()) + 1
+    sections = portrait_doc(session, session.territory(sologne)).chapters[0].sections
+    cells = [c for s in sections for t in s.tables for row in t.rows for c in row.cells]
+    assert f"{rank}e\u00a0ex\u00a0aequo/{len(cc)}" in " ".join(cells)
+    assert f">{rank}e/{len(cc)}<" not in ">" + "<>".join(cells) + "<"
