@@ -389,11 +389,6 @@ class Drawer:
         self.seen: set[Path] = set()
         self.pool: PoolHost | None = None
 
-    @property
-    def started(self) -> bool:
-        """True once a figure was handed to a worker (the caller has time to spare)."""
-        return self.pool is not None
-
     def submit(self, job: Job) -> None:
         if job.path in self.seen:
             return
