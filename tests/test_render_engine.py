@@ -95,7 +95,9 @@ def _png(path: Path, size: tuple[int, int]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     buf = io.BytesIO()
     Image.new("RGB", size, (200, 30, 30)).save(buf, format="PNG")
-    path.write_bytes(buf.getvalue())
+    tmp = path.with_suffix(".tmp")  # written whole, then renamed, as the figure cache does
+    tmp.write_bytes(buf.getvalue())
+    tmp.replace(path)
 
 
 def test_pending_figure_is_loaded_when_the_layout_reaches_it(tmp_path, monkeypatch):
