@@ -159,11 +159,15 @@ def atlas_pdf(tmp_path_factory: pytest.TempPathFactory, atlas_cache: Path) -> Pa
 #: derived data): each group runs in one test process. Checked against the fixtures the
 #: modules really use at every parallel run (:func:`pytest_collection_modifyitems`).
 SHARED_BUILDS = {
-    "atlas_pdf": ("test_documents_atlas", "test_proof"),
     "fiche_pdfs": ("test_data_corrections", "test_documents_fiche", "test_editions", "test_visual"),
+    "atlas_pdf": ("test_documents_atlas", "test_proof"),
     "derived": ("test_data_build", "test_data_gates"),
 }
 _GROUP_OF = {module: build for build, modules in SHARED_BUILDS.items() for module in modules}
+#: the scope each build's modules are scheduled in: the fiches and the atlas draw the same
+#: figures (every figure of a fiche is one of its chapter's), so they run one after the other
+#: in one process, the fiches first — in parallel, on a fresh clone, both drew them all
+SCOPE_OF_BUILD = {"fiche_pdfs": "documents", "atlas_pdf": "documents", "derived": "derived"}
 _PROBLEM = pytest.StashKey[str]()
 
 
@@ -223,6 +227,7 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | 
     class ByBuild(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
             module = _module(nodeid)
-            return _GROUP_OF.get(module, module)
+            build = _GROUP_OF.get(module)
+            return SCOPE_OF_BUILD[build] if build else module
 
     return ByBuild(config, log)
