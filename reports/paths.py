@@ -22,6 +22,12 @@ GEOJSON_FILES = ("departements.geojson", "regions.geojson")
 ZONES_FILE = "zones.xz"
 
 
+def geo_files(geo_dir: Path) -> list[Path]:
+    """The files of ``geo_dir`` the maps read: both GeoJSON files, and the zones if there."""
+    zones = geo_dir / ZONES_FILE
+    return [geo_dir / name for name in GEOJSON_FILES] + ([zones] if zones.is_file() else [])
+
+
 @dataclass(frozen=True)
 class Paths:
     root: Path = PROJECT_ROOT

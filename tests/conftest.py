@@ -7,7 +7,8 @@ by several modules, and how the modules are shared between two test processes.
 ``make test`` runs two test processes (``pytest -n 2 --dist loadscope``, pytest-xdist):
 each module runs whole in one process (its module fixtures are built once), and the modules
 that use one of :data:`SHARED_BUILDS` run in the same process (the atlas, the 19 fiches and
-the derived data are built once per run), those groups first (the longest). The groups are
+the derived data are built once per run; the fiches and the atlas in one process, one after
+the other: they draw the same figures), those groups first (the longest). The groups are
 made by the scheduler (:func:`pytest_xdist_make_scheduler`): xdist's own ``loadgroup``
 renames the tests to group them, which pytest 9 ignores.
 """

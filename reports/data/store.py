@@ -342,13 +342,11 @@ class _ValueIndex:
     of a key are made when first asked for (a fiche asks for ~800 keys of ~8 000)."""
 
     def __init__(self, df: pd.DataFrame) -> None:
-        n = len(df)
-        has_rank = "rank" in df.columns
+        n = len(df)  # epci_indicators.csv has no rank columns
         self._columns = tuple(
             df[c].tolist() if c in df.columns else [None] * n
-            for c in ("year", "value", "status", "note", *(("rank", "rank_of") if has_rank else ()))
+            for c in ("year", "value", "status", "note", "rank", "rank_of")
         )
-        self._has_rank = has_rank
         self._rows: dict[tuple[str, str, str], list[int]] = {}
         keys = zip(df["indicator"].tolist(), df["level"].tolist(), df["code"].tolist(), strict=True)
         for i, key in enumerate(keys):
@@ -367,9 +365,8 @@ class _ValueIndex:
         return iter(self._rows)
 
     def _value(self, key: tuple[str, str, str], i: int) -> Value:
-        year, value, status, note, *ranks = (column[i] for column in self._columns)
-        year = _clean(year)
-        rank, rank_of = (_clean(r) for r in ranks) if self._has_rank else (None, None)
+        year, value, status, note, rank, rank_of = (column[i] for column in self._columns)
+        year, rank, rank_of = _clean(year), _clean(rank), _clean(rank_of)
         return Value(
             indicator=key[0],
             level=key[1],

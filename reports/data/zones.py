@@ -25,6 +25,7 @@ import hashlib
 import json
 import logging
 import lzma
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,10 +81,17 @@ class Projected:
     regions: tuple[str, ...]
     geoms: tuple[shapely.Geometry, ...]
 
-    def bounds(self, codes: object) -> tuple[float, float, float, float]:
-        wanted = set(codes)  # type: ignore[call-overload]
-        sel = [g for c, g in zip(self.codes, self.geoms, strict=True) if c in wanted]
-        return tuple(shapely.total_bounds(sel))  # type: ignore[return-value]
+    def bounds(self, codes: Iterable[str]) -> tuple[float, float, float, float]:
+        return bounds_of(self.codes, self.geoms, codes)
+
+
+def bounds_of(
+    codes: Sequence[str], geoms: Sequence[shapely.Geometry], wanted: Iterable[str]
+) -> tuple[float, float, float, float]:
+    """The bounding box of the polygons of ``wanted`` among ``codes``."""
+    keep = set(wanted)
+    sel = [g for c, g in zip(codes, geoms, strict=True) if c in keep]
+    return tuple(shapely.total_bounds(sel))  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)

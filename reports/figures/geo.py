@@ -40,7 +40,7 @@ from reports.data.zones import (  # noqa: F401  (re-exported for the figures)
     TOLERANCE_LEVELS_M,
     with_regions,
 )
-from reports.paths import GEOJSON_FILES, ZONES_FILE
+from reports.paths import geo_files
 
 REGION_OF_DROM = {"01": "971", "02": "972", "03": "973", "04": "974", "06": "976"}
 DROM_NAMES = {
@@ -71,9 +71,7 @@ class GeoLayers:
 def load_layers(geo_dir: Path) -> GeoLayers:
     """Read ``regions.geojson`` / ``departements.geojson`` (and the zones computed from them,
     ``zones.xz``) once per process (per mtime)."""
-    names = (*GEOJSON_FILES, ZONES_FILE)
-    files = [Path(geo_dir) / name for name in names]
-    mtimes = tuple(f.stat().st_mtime if f.is_file() else 0.0 for f in files)
+    mtimes = tuple(f.stat().st_mtime for f in geo_files(Path(geo_dir)))
     return _load_layers_cached(str(Path(geo_dir).resolve()), mtimes)
 
 
@@ -101,9 +99,7 @@ class Layer:
     region_paths: list[MplPath] = field(default_factory=list)
 
     def bounds(self, codes: Iterable[str]) -> tuple[float, float, float, float]:
-        wanted = set(codes)
-        sel = [g for c, g in zip(self.codes, self.geoms, strict=True) if c in wanted]
-        return tuple(shapely.total_bounds(sel))  # type: ignore[return-value]
+        return zones.bounds_of(self.codes, self.geoms, codes)
 
 
 def polygon_path(geom: shapely.Geometry) -> MplPath:

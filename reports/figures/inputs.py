@@ -15,7 +15,7 @@ from reports import edition
 from reports.data.store import Store
 from reports.data.territories import Territory
 from reports.figures.assets import LazyInput
-from reports.paths import GEOJSON_FILES, ZONES_FILE, Paths
+from reports.paths import Paths, geo_files
 
 
 # --- store selections --------------------------------------------------------------------
@@ -129,9 +129,7 @@ def departements(paths: Paths) -> Departements:
 
 def geo_digest(geo_dir: Path) -> str:
     """Digest of the geometry files, read once per process and per file version."""
-    files = [Path(geo_dir) / name for name in (*GEOJSON_FILES, ZONES_FILE)]
-    files = [f for f in files if f.name != ZONES_FILE or f.is_file()]  # zones: optional
-    return _digest(tuple((str(f), f.stat().st_mtime_ns) for f in files))
+    return _digest(tuple((str(f), f.stat().st_mtime_ns) for f in geo_files(Path(geo_dir))))
 
 
 @cache
