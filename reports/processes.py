@@ -6,10 +6,11 @@
   stopping is ignored, the stop being bounded anyway.
 * A worker (:func:`start_worker`, the initializer of every process pool; :func:`child_started`
   in a process forked by hand) ignores SIGINT (Ctrl-C reaches the whole process group: the
-  parent stops its workers itself), gets SIGTERM when its parent dies (``PR_SET_PDEATHSIG``),
-  and on SIGTERM unwinds (its temporary files are removed) then exits within
-  :data:`GRACE` seconds. A worker that outlives its parent (:func:`parent_alive`) also runs
-  the cleanups registered with :func:`on_orphan` (e.g. the atlas board folder).
+  parent stops its workers itself), gets :data:`DEATH_SIGNAL` when its parent dies
+  (``PR_SET_PDEATHSIG``: told apart from the parent's own SIGTERM), and on either unwinds
+  (its temporary files are removed) then exits within :data:`GRACE` seconds. A worker that
+  outlives its parent (:func:`parent_alive`) also runs the cleanups registered with
+  :func:`on_orphan` (e.g. the atlas board folder).
 * :func:`worker_pool` / :func:`stop_pool`: a ``ProcessPoolExecutor`` whose workers are
   terminated, not waited for, when the block is left by an exception.
 * :class:`PoolHost`: a pool forked by a helper process that first warms up (imports, data),
@@ -42,6 +43,9 @@ from typing import Any
 #: before it kills
 GRACE = 2.0
 PR_SET_PDEATHSIG = 1
+#: what the kernel sends a worker when its parent ends: not SIGTERM, which the parent sends
+#: when it stops its workers (and then removes what they leave itself)
+DEATH_SIGNAL = signal.SIGUSR1
 STOP_EXIT = 128 + signal.SIGTERM
 
 
@@ -95,14 +99,15 @@ def stop_on_signals() -> Iterator[None]:
 # --- worker processes --------------------------------------------------------------------------
 _PARENT: int | None = None
 _STOPPING = False
+_ORPHANED = False  # told by the kernel that the parent ended (see _on_parent_death)
 _ORPHAN_CLEANUPS: list[tuple[Callable[..., Any], tuple]] = []
 
 
 def _die_with_parent() -> None:
-    """Ask the kernel for SIGTERM when the parent ends (Linux; elsewhere the parent checks of
-    :func:`check_parent` remain)."""
+    """Ask the kernel for :data:`DEATH_SIGNAL` when the parent ends (Linux; elsewhere the
+    parent checks of :func:`check_parent` remain)."""
     with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, DEATH_SIGNAL, 0, 0, 0)
 
 
 def _exit_now(*_: Any) -> None:
@@ -127,6 +132,18 @@ def _on_term(signum: int, frame: Any) -> None:
     signal.signal(signal.SIGALRM, _exit_now)
     signal.setitimer(signal.ITIMER_REAL, GRACE)
     raise WorkerStopped
+
+
+def _on_parent_death(signum: int, frame: Any) -> None:
+    """The kernel sends the death signal as the parent exits, *before* the parent shows as
+    exited (a loaded machine let a worker see it alive then, skip the orphan cleanups, and
+    leave the atlas board behind): wait, briefly, until it does, then stop as on SIGTERM."""
+    global _ORPHANED
+    deadline = time.monotonic() + GRACE / 4
+    while parent_alive() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    _ORPHANED = not parent_alive()
+    _on_term(signum, frame)
 
 
 def _forked() -> None:
@@ -158,12 +175,13 @@ sys.unraisablehook = _unraisable
 
 def child_started(parent: int) -> None:
     """First call in a worker process forked by ``parent`` (its pid, taken before the fork)."""
-    global _PARENT, _STOPPING
-    _PARENT, _STOPPING = parent, False
+    global _PARENT, _STOPPING, _ORPHANED
+    _PARENT, _STOPPING, _ORPHANED = parent, False, False
     _ORPHAN_CLEANUPS.clear()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, _on_term)
     signal.signal(signal.SIGHUP, _on_term)
+    signal.signal(DEATH_SIGNAL, _on_parent_death)
     _die_with_parent()
     if os.getppid() != parent:  # the parent died before the request above
         _exit_now()
@@ -234,12 +252,23 @@ def parent_alive() -> bool:
     parent's main thread is then a zombie."""
     if _PARENT is None:
         return True
-    if os.getppid() != _PARENT:
+    if _ORPHANED or os.getppid() != _PARENT:
         return False
+    return pid_alive(_PARENT)
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (a zombie, or a process whose main thread is, does not)."""
     try:
-        state = Path(f"/proc/{_PARENT}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return True  # no /proc: the parent is the parent
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):  # no /proc, or no such process
+        try:
+            os.kill(pid, 0)
+        except PermissionError:
+            return True
+        except OSError:
+            return False
+        return True
     return state not in {"Z", "X", "x"}
 
 
@@ -283,12 +312,15 @@ def stop_processes(processes: list[Any], grace: float = GRACE) -> None:
 
 
 def stop_pool(pool: ProcessPoolExecutor) -> None:
-    """Cancel what is queued and stop the workers now (their running tasks unwind)."""
+    """Cancel what is queued and stop the workers now (their running tasks unwind), then wait
+    for the pool's manager thread: left running, it closed its wake-up pipe while the
+    interpreter's exit wrote to it ("Exception ignored … _python_exit … send_bytes")."""
     processes = list((getattr(pool, "_processes", None) or {}).values())
-    pool.shutdown(wait=False, cancel_futures=True)
+    manager = getattr(pool, "_executor_manager_thread", None)
+    pool.shutdown(wait=False, cancel_futures=True)  # (forgets its manager thread)
     stop_processes(processes)
-    with contextlib.suppress(Exception):
-        pool.shutdown(wait=True)
+    if manager is not None:
+        manager.join(GRACE)
 
 
 @contextlib.contextmanager

@@ -87,3 +87,27 @@ def test_a_stop_inside_a_finalizer_ends_a_worker_quietly() -> None:
     )
     assert done.returncode == 128 + signal.SIGTERM
     assert done.stderr == "" and done.stdout == ""
+
+
+def test_a_board_left_by_a_killed_atlas_process_is_removed_by_the_next(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An atlas process killed before its workers started leaves its board: nobody else
+    knew of it. The next build removes it, not the board of an atlas process still running."""
+    import tempfile
+
+    from reports.documents.atlas.workers import BOARD_PREFIX, Board
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    dead = tmp_path / f"{BOARD_PREFIX}{gone.pid}-abcd"
+    alive = tmp_path / f"{BOARD_PREFIX}{os.getppid()}-efgh"  # (the test runner's parent)
+    for folder in (dead, alive):
+        folder.mkdir()
+        (folder / "0.anchors.json").write_text("{}", encoding="utf-8")
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    board = Board(3)
+    assert board.directory.name.startswith(f"{BOARD_PREFIX}{os.getpid()}-")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([alive.name, board.directory.name])
+    board.close()
+    assert not board.directory.exists()

@@ -36,7 +36,7 @@ from reports.batch.index import Row, write_index
 from reports.batch.plan import Plan, check_level, inputs_digest, make_plan
 from reports.batch.worker import BatchWorker, Outcome, build_task, one_line
 from reports.errors import ReportsError
-from reports.processes import GRACE
+from reports.processes import GRACE, pid_alive
 
 #: environment a LocalCluster's workers get from the client (remote workers: only the edition)
 LOCAL_ENV = ("ATLAS_LAYOUTS", "ATLAS_TEMPLATES", "ATLAS_DATA", "ATLAS_CACHE", "ATLAS_SOURCES")
@@ -95,18 +95,6 @@ def _quiet_dask() -> Iterator[None]:
         logger.setLevel(level)
 
 
-def _pid_gone(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        try:
-            os.kill(pid, 0)
-        except OSError:
-            return True
-        return False
-    return state in {"Z", "X", "x"}
-
-
 def _children() -> set[int]:
     """This process's child processes, but multiprocessing's resource tracker (it ignores
     SIGTERM and ends with this process)."""
@@ -133,10 +121,10 @@ def stop_local_workers(cluster: Any, before: set[int]) -> None:
         with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + GRACE
-    while time.monotonic() < deadline and not all(_pid_gone(p) for p in pids):
+    while time.monotonic() < deadline and any(pid_alive(p) for p in pids):
         time.sleep(0.02)
     for pid in pids:
-        if not _pid_gone(pid):
+        if pid_alive(pid):
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
 

@@ -19,7 +19,7 @@ from reports.documents.session import Session, doc_ctx
 from reports.errors import RenderError
 from reports.figures.assets import DEFAULT_DPI, resolution
 from reports.paths import Paths
-from reports.processes import check_parent, on_orphan, worker_task
+from reports.processes import check_parent, on_orphan, pid_alive, worker_task
 from reports.render import guard
 from reports.render.pdf import (
     Numbers,
@@ -38,13 +38,12 @@ _PARTS: list[Part] = []
 
 def init_worker(root: str, data: str | None, cache: str | None, board: Board | None = None) -> None:
     global _SESSION, _PARTS, _BOARD
+    _BOARD = board
+    if board is not None:  # the atlas process was killed: nobody else removes the board
+        on_orphan(shutil.rmtree, board.directory, True)  # (first: the imports take seconds)
     import matplotlib
     import pikepdf  # noqa: F401  (imported here, where a stop exits quietly: a SIGTERM
     # during its lazy import in a task, at the PDF check, made nanobind print a traceback)
-
-    _BOARD = board
-    if board is not None:  # the atlas process was killed: nobody else removes the board
-        on_orphan(shutil.rmtree, board.directory, True)
 
     matplotlib.use("Agg")
     if data:
@@ -121,6 +120,9 @@ class RenderResult:
     start: int  # first folio it was written with
 
 
+BOARD_PREFIX = "atlas-board-"  # + the atlas process's pid
+
+
 class Board:
     """Shared memory between the atlas process and its workers. A unit being laid out posts
     its page count in its slot (its anchors in a file beside) and waits for the folio it
@@ -136,8 +138,9 @@ class Board:
 
         self.pages = multiprocessing.Array("i", slots, lock=False)
         self.starts = multiprocessing.Array("i", slots, lock=False)
-        self.directory = Path(tempfile.mkdtemp(prefix="atlas-board-"))
+        self.directory = Path(tempfile.mkdtemp(prefix=f"{BOARD_PREFIX}{os.getpid()}-"))
         self.close = weakref.finalize(self, shutil.rmtree, self.directory, True)
+        _remove_stale_boards(self.directory.parent)
 
     def _file(self, slot: int, what: str) -> Path:
         return self.directory / f"{slot}.{what}.json"
@@ -178,6 +181,15 @@ class Board:
         """Release every waiting worker with an error (a unit failed: nothing to wait for)."""
         for slot in range(len(self.starts)):
             self.starts[slot] = -1
+
+
+def _remove_stale_boards(folder: Path) -> None:
+    """The boards of atlas processes that are gone (killed before their workers had started:
+    nobody was left to remove them)."""
+    for path in folder.glob(f"{BOARD_PREFIX}*-*"):
+        pid = path.name[len(BOARD_PREFIX) :].split("-", 1)[0]
+        if pid.isdigit() and not pid_alive(int(pid)):
+            shutil.rmtree(path, True)
 
 
 def _write_json(path: Path, value: Any) -> None:
