@@ -84,3 +84,46 @@ def test_zones_of_other_geojson_files_are_not_used(tmp_path: Path, caplog) -> No
     path.write_bytes(path.read_bytes().replace(b'"nom":"Bretagne"', b'"nom":"Breizh"'))
     assert zones.ZoneStore.open(geo_dir) is None
     assert "computed from other GeoJSON files" in caplog.text
+
+
+def _clear_layer_caches() -> None:
+    for cached in (geo._load_layers_cached, geo._stored_layer_cached, geo.projected):
+        cached.cache_clear()
+    geo.zone_layer.cache_clear()
+
+
+def test_the_maps_draw_from_the_stored_zones_alone() -> None:
+    """The département layer given to the maps is read from zones.xz (no GeoJSON read, no
+    geopandas): the same départements and régions as the GeoJSON files, the same maps."""
+    from reports.figures import choropleth, classify
+    from reports.figures.assets import figure_bytes
+    from reports.figures.inputs import departements
+
+    layer = departements(Paths()).load()
+    assert isinstance(layer, geo.StoredLayer)
+    gdf = geo.load_layers(GEO).deps
+    assert dict(zip(layer.codes, layer.regions, strict=True)) == dict(
+        zip(gdf["code"], gdf["region"], strict=True)
+    )
+    assert sorted(geo.layer_codes(layer, "region")) == sorted(gdf["region"].unique())
+    values = {c: float(i % 7) for i, c in enumerate(sorted(gdf["code"]))}
+    classes = classify.national_breaks(list(values.values()))
+    pngs = [
+        figure_bytes(choropleth.choropleth_france(d, values, classes, legend_title="x"), "png")
+        for d in (layer, gdf)
+    ]
+    assert pngs[0] == pngs[1]
+
+
+def test_without_stored_zones_the_layer_is_read_from_the_geojson(tmp_path: Path, caplog) -> None:
+    from reports.figures.inputs import Departements
+
+    geo_dir = _copy_geo(tmp_path)
+    (geo_dir / ZONES_FILE).write_bytes(b"not xz")
+    try:
+        layer = Departements(geo_dir).load()
+        assert not isinstance(layer, geo.StoredLayer)
+        assert len(layer) == 101 and "region" in layer.columns
+        assert "zones.xz: damaged" in caplog.text
+    finally:
+        _clear_layer_caches()

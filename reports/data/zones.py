@@ -28,12 +28,15 @@ import lzma
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
 import numpy as np
 import shapely
 
 from reports.paths import GEOJSON_FILES, ZONES_FILE
+
+if TYPE_CHECKING:  # imported where the GeoJSON files are read: the maps draw from zones.xz
+    import geopandas as gpd
 
 METRO_EPSG = 2154
 DROM_EPSG = {"971": 32620, "972": 32620, "973": 32622, "974": 32740, "976": 32738}
@@ -49,6 +52,8 @@ log = logging.getLogger(__name__)
 # --- the département layer ---------------------------------------------------------------
 def with_regions(gdf_deps: gpd.GeoDataFrame, gdf_regions: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Add a ``region`` column to the départements (representative point in région)."""
+    import geopandas as gpd
+
     pts = gpd.GeoDataFrame(
         {"code": gdf_deps["code"].values},
         geometry=gdf_deps.geometry.representative_point().values,
@@ -66,6 +71,8 @@ def with_regions(gdf_deps: gpd.GeoDataFrame, gdf_regions: gpd.GeoDataFrame) -> g
 
 def read_layers(geo_dir: Path) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """(régions, départements with a ``region`` column) read from ``geo_dir``."""
+    import geopandas as gpd
+
     regions = gpd.read_file(geo_dir / "regions.geojson")
     deps = gpd.read_file(geo_dir / "departements.geojson")
     return regions, with_regions(deps, regions)

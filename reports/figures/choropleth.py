@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 
-import geopandas as gpd
 import pandas as pd
 import shapely
 from matplotlib import patheffects
@@ -29,7 +28,7 @@ from reports.figures.frames import (
     locator_layout,
     region_figure,
 )
-from reports.figures.geo import REGION_OF_DROM, label_point, register_gdf
+from reports.figures.geo import REGION_OF_DROM, DepLayer, label_point, layer_codes, register_gdf
 from reports.figures.map_elements import (
     class_legend,
     class_legend_size,
@@ -167,7 +166,7 @@ def _statuses(codes: Iterable[str], values: dict[str, float], breaks: Classes, s
 
 
 def choropleth_region(
-    gdf_deps: gpd.GeoDataFrame,
+    gdf_deps: DepLayer,
     values: Mapping[str, float | None] | pd.Series,
     region_code: str,
     breaks: Classes,
@@ -212,7 +211,7 @@ def choropleth_region(
 
 
 def choropleth_france(
-    gdf: gpd.GeoDataFrame,
+    gdf: DepLayer,
     values: Mapping[str, float | None] | pd.Series,
     breaks: Classes,
     level: str = "departement",
@@ -234,7 +233,7 @@ def choropleth_france(
     fs.apply_style()
     key = register_gdf(gdf)
     vals, so_set = _value_map(values), set(so)
-    codes = list(gdf["region"].unique()) if level == "region" else list(gdf["code"])
+    codes = layer_codes(gdf, level)
     statuses = _statuses(map(str, codes), vals, breaks, so_set)
     size = class_legend_size(breaks, legend_title, statuses, decimals)
     layout = france_layout(key, width, size, max_height=max_height, legend_right=legend_right)
@@ -264,7 +263,7 @@ def choropleth_france(
 
 
 def locator(
-    gdf_deps: gpd.GeoDataFrame,
+    gdf_deps: DepLayer,
     region_code: str,
     *,
     width: float = fs.slot_width("half"),

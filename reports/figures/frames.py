@@ -11,10 +11,13 @@ its layer's paths clipped to the view. Legends are measured before the figure is
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import shapely
+from matplotlib import axis as maxis
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.path import Path as MplPath
@@ -86,8 +89,64 @@ class Frame:
         ]
 
 
+@contextmanager
+def _no_new_ticks(axis: maxis.Axis) -> Iterator[None]:
+    """Inside the block, tick settings reach only the ticks already made: the tick lists
+    are lazy, and applying a setting to a list not made yet would make a tick for it."""
+    unmade = [n for n in ("majorTicks", "minorTicks") if n not in vars(axis)]
+    for name in unmade:
+        setattr(axis, name, [])
+    try:
+        yield
+    finally:
+        for name in unmade:
+            vars(axis).pop(name, None)  # lazy again: made if anything ever draws a tick
+
+
+class _MapAxisMixin:
+    """An axis of a map frame, whose ticks are never shown: its tick settings are kept for
+    ticks made later, and no tick is made to receive them (matplotlib makes a major and a
+    minor tick per axis in ``Axes.clear``, half the cost of a map's six axes)."""
+
+    def set_tick_params(self, which: str = "major", reset: bool = False, **kwargs: Any) -> None:
+        with _no_new_ticks(self):  # type: ignore[arg-type]
+            super().set_tick_params(which, reset, **kwargs)  # type: ignore[misc]
+
+    def set_clip_path(self, path: Any, transform: Any = None) -> None:
+        with _no_new_ticks(self):  # type: ignore[arg-type]
+            super().set_clip_path(path, transform)  # type: ignore[misc]
+
+
+class _MapXAxis(_MapAxisMixin, maxis.XAxis):
+    pass
+
+
+class _MapYAxis(_MapAxisMixin, maxis.YAxis):
+    pass
+
+
+class MapAxes(Axes):
+    """Axes of a map frame: plain axes whose x and y axes make no ticks (both are hidden);
+    what is drawn is the same."""
+
+    name = "atlas_map"
+
+    def _init_axis(self) -> None:  # Axes._init_axis with the map axes' Axis classes
+        self.xaxis = _MapXAxis(self, clear=False)
+        self.spines.bottom.register_axis(self.xaxis)
+        self.spines.top.register_axis(self.xaxis)
+        self.yaxis = _MapYAxis(self, clear=False)
+        self.spines.left.register_axis(self.yaxis)
+        self.spines.right.register_axis(self.yaxis)
+
+    def clear(self) -> None:
+        super().clear()
+        for spine in self.spines.values():  # what a tick's making did: the spines' transform
+            spine.set_position(("outward", 0.0))
+
+
 def _new_axes(fig: Figure, rect: Sequence[float], inset: bool) -> Axes:
-    ax = fig.add_axes(rect)
+    ax = fig.add_axes(rect, axes_class=MapAxes)
     ax.xaxis.set_visible(False)  # no ticks: nothing to lay out or draw for the axes
     ax.yaxis.set_visible(False)
     for spine in ax.spines.values():

@@ -109,8 +109,9 @@ SPENDING_LEVELS = [
 # --- the département layer -----------------------------------------------------------------
 @dataclass(frozen=True)
 class Departements(LazyInput):
-    """The département layer (with a ``region`` column) as a figure input: keyed by the
-    digest of the geometry files, loaded (geopandas imported) only when a figure is drawn."""
+    """The département layer as a figure input: keyed by the digest of the geometry files,
+    loaded only when a figure is drawn — from the stored zones (:func:`geo.stored_layer`),
+    else as a GeoDataFrame with a ``region`` column read from the GeoJSON files."""
 
     geo_dir: Path
 
@@ -120,7 +121,7 @@ class Departements(LazyInput):
     def load(self) -> object:
         from reports.figures import geo
 
-        return geo.load_layers(self.geo_dir).deps
+        return geo.stored_layer(self.geo_dir) or geo.load_layers(self.geo_dir).deps
 
 
 def departements(paths: Paths) -> Departements:

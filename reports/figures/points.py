@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -35,7 +34,7 @@ from reports.figures.frames import (
     zoom_frame,
     zoom_placement,
 )
-from reports.figures.geo import project_lonlat, register_gdf
+from reports.figures.geo import DepLayer, project_lonlat, register_gdf
 from reports.figures.map_elements import (
     class_legend,
     class_legend_size,
@@ -176,7 +175,7 @@ def _zoom_inset(
 
 # --- public maps -------------------------------------------------------------------------
 def points_map(
-    gdf_deps: gpd.GeoDataFrame,
+    gdf_deps: DepLayer,
     points_df: pd.DataFrame,
     region_code: str | None,
     category: str = "category",
@@ -271,7 +270,7 @@ def points_map(
 
 
 def circles_map(
-    gdf_deps: gpd.GeoDataFrame,
+    gdf_deps: DepLayer,
     points_df: pd.DataFrame,
     region_code: str | None,
     scale: CircleScale,
@@ -430,7 +429,7 @@ def _size_legend_size(
 
 
 def region_circles(
-    gdf_deps: gpd.GeoDataFrame,
+    gdf_deps: DepLayer,
     values: Mapping[str, float | None] | pd.Series,
     scale: CircleScale,
     *,

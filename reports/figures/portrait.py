@@ -10,7 +10,8 @@ A pure drawing function (:func:`departement_locator`) and its drawer
 
 from __future__ import annotations
 
-import geopandas as gpd
+from typing import TYPE_CHECKING
+
 import numpy as np
 from matplotlib.figure import Figure
 
@@ -22,12 +23,15 @@ from reports.figures import style as fs
 from reports.figures.inputs import departements
 from reports.paths import Paths
 
+if TYPE_CHECKING:
+    from reports.figures.geo import DepLayer
+
 #: the région's other départements: a light tint of the territory colour
 MEMBER_FILL = "#cfe3f1"
 
 
 def departement_locator(
-    gdf_deps: gpd.GeoDataFrame,
+    gdf_deps: DepLayer,
     region_code: str,
     dep_code: str,
     *,
@@ -113,7 +117,7 @@ EPCI_POINTS = {
 
 
 def epci_locator(
-    gdf_deps: gpd.GeoDataFrame,
+    gdf_deps: DepLayer,
     departements: tuple[str, ...],
     home: str,
     name: str,
