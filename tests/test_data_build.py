@@ -335,3 +335,22 @@ def test_corrupt_workbook(built: Path, tmp_path: Path):
     sources = mirror_sources(tmp_path, skip=rel)
     (sources / rel).write_bytes((SOURCES / rel).read_bytes()[:5000])
     assert_fails_cleanly(built, tmp_path, sources, "Densité de la population.xls")
+
+
+def test_territory_look_up(built: Path) -> None:
+    """``Store.territory`` (an index built once) gives the row of every (level, code) of
+    territories.csv, read here with the csv module; an unknown code names the file."""
+    import csv
+
+    from reports.data.store import Store
+    from reports.errors import DataError
+
+    store = Store(Paths(data_override=built))
+    with (built / "territories.csv").open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 122
+    for row in rows:
+        assert store.territory(row["level"], row["code"])["name"] == row["name"]
+    with pytest.raises(DataError, match="unknown region '99'") as err:
+        store.territory("region", "99")
+    assert "territories.csv" in str(err.value.where)

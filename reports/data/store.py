@@ -298,12 +298,20 @@ class Store:
     def label(self, indicator: str) -> str:
         return self.info(indicator)["label"]
 
-    def territory(self, level: str, code: str) -> pd.Series:
+    @cached_property
+    def _territory_rows(self) -> dict[tuple[str, str], int]:
+        """(level, code) → position of its first row in ``territories``."""
         t = self.territories
-        hit = t[(t["level"] == level) & (t["code"] == code)]
-        if hit.empty:
+        rows: dict[tuple[str, str], int] = {}
+        for i, key in enumerate(zip(t["level"], t["code"], strict=True)):
+            rows.setdefault(key, i)
+        return rows
+
+    def territory(self, level: str, code: str) -> pd.Series:
+        i = self._territory_rows.get((level, code))
+        if i is None:
             raise DataError(f"unknown {level} {code!r}", where=str(self.dir / "territories.csv"))
-        return hit.iloc[0]
+        return self.territories.iloc[i]
 
     def departements_of(self, region: str) -> list[str]:
         t = self.territories

@@ -259,9 +259,15 @@ def render_parts(
     parts' layout begins meanwhile (each part waits for a pending figure when it needs it)."""
     from reports.render.merge import merge_pdfs
 
+    def waiting() -> None:  # while the server lays the parts out
+        if ready is not None:
+            ready()
+        if len(parts) > 1:
+            import pikepdf  # noqa: F401  (the merge's, imported here rather than after the parts)
+
     def run(jobs: list[PartJob]) -> list[int]:
         if server:
-            return server.render(jobs, ready)
+            return server.render(jobs, waiting)
         if ready is not None:
             ready()
         return render_in_process(jobs, root)
