@@ -410,7 +410,7 @@ def test_split_sections_balances_work():
 
 
 # --- reproducibility -----------------------------------------------------------------------------
-def test_double_build_byte_identical(session, doc, html, out):
+def test_double_build_byte_identical(session, doc, out):
     """The same bytes twice, and whether the parts are laid out in forked processes or one
     inside the other in this process (a one-core machine, the preview server)."""
     from reports.render.attachments import document_csvs
@@ -423,9 +423,7 @@ def test_double_build_byte_identical(session, doc, html, out):
         target = out / f"repro-{i}.pdf"
         options = pdf_options(session, "pdfa", files)
         with RenderServer(session.paths.root) if i else nullcontext() as server:
-            html_to_pdf(
-                session, html, target, options, use_cache=False, parts=lambda: parts, server=server
-            )
+            html_to_pdf(session, parts, target, options, use_cache=False, server=server)
         digests.add(hashlib.sha256(target.read_bytes()).hexdigest())
     assert len(digests) == 1
 

@@ -102,18 +102,18 @@ def build_fiche(
         ):
             doc = fiche_doc(session, territory, layout)
             # what needs the figure paths but not the figure files: done while workers draw
-            text = render_html(session, "fiche.html", doc)
-            if not html:
+            if html:
+                text = render_html(session, "fiche.html", doc)
+            else:
                 # the parts' layout begins too: each waits for a figure when it needs it
                 files = document_csvs(session.store, session.layouts, doc) if attach else []
                 try:
                     return html_to_pdf(
                         session,
-                        text,
+                        fiche_parts(session, doc),
                         target,
                         pdf_options(session, publication_variant(variant, print_), files),
                         stylesheets=print_stylesheets(print_),
-                        parts=lambda: fiche_parts(session, doc),
                         server=server,
                         ready=drawer.close,
                         pending=tuple(drawer.seen),

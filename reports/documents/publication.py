@@ -94,21 +94,22 @@ def pdf_cache_key(
 
 def html_to_pdf(
     session: Session,
-    html: str,
+    parts: Sequence[str],
     target: Path,
     options: dict,
     *,
     stylesheets: Iterable[str] = (),
     use_cache: bool = True,
-    parts: Callable[[], Sequence[str]] | None = None,
     server: RenderServer | None = None,
     ready: Callable[[], None] | None = None,
     pending: Sequence[Path] = (),
 ) -> Path:
-    """Render ``html`` to ``target``; an identical input reuses the cached PDF bytes.
+    """Render the HTML ``parts`` of one document to ``target``; an identical input reuses
+    the cached PDF bytes.
 
-    ``parts``: makes the same document cut in parts (:func:`fiche_parts`), laid out in parallel by
-    ``server`` (or one inside the other in this process); ``stylesheets`` are added after the
+    ``parts``: the document cut in parts (:func:`fiche_parts`; one for a document laid out
+    whole), laid out in parallel by ``server`` (or one inside the other in this process);
+    ``stylesheets`` are added after the
     document's own (project-relative paths, e.g. ``--print``); ``use_cache=False`` always
     renders (benchmarks, reproducibility tests). ``pending``: figures still being drawn,
     which ``ready()`` waits for: called before the PDF is rendered, or, with a ``server``,
@@ -120,9 +121,9 @@ def html_to_pdf(
     """
     extra = list(stylesheets)
     # the parts are what is laid out: the key covers them (a continued part's running head
-    # or template branch is in no other HTML), ~40 ms for a fiche
-    htmls = list(parts()) if parts else [html]
-    key = pdf_cache_key(session, "\n<!-- part -->\n".join([html, *htmls]), options, extra)
+    # or template branch is in no other HTML)
+    htmls = list(parts)
+    key = pdf_cache_key(session, "\n<!-- part -->\n".join(htmls), options, extra)
     cached = session.paths.cache / "pdf" / f"{key}.pdf"
     data = integrity.read_entry(cached, integrity.pdf_validator()) if use_cache else None
     if data is None:
