@@ -253,6 +253,21 @@ def test_guillemets_split_across_lines(make):
     assert messages[0].startswith("« ends") and messages[1].startswith("» starts")
 
 
+def test_source_named_twice(make):
+    body = (
+        "<p>Source : Ministère de la Culture, Fréquentation des musées de France ; Ministère de"
+        "<br>la Culture, Fréquentation des musées de France ; Insee, population 2018</p>"
+        "<p>Source : Insee, grille communale ; population Insee 2018 ; Insee, aires 2020 ;"
+        " population Insee 2018</p><p>Tableau 2 suit.</p>"
+        "<p>Sources : Insee, population 2018 ; Insee, population 2018 (exploitation Deps)</p>"
+    )
+    report = check(make(body), "source-repeated")
+    messages = [f.message for f in report.findings]
+    assert len(messages) == 2, messages
+    assert "Fréquentation des musées de France" in messages[0]
+    assert "population Insee 2018" in messages[1]  # the last part, followed by other text
+
+
 def map_pixels(shares: list[float]) -> np.ndarray:
     """A 300 × 200 'map': white sea, bands of class colours covering 60 % of it."""
     img = flat(300, 200, "#ffffff")

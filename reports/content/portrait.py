@@ -18,7 +18,7 @@ from reports import edition
 from reports.content import fmt
 from reports.content.keys import KeyMessage
 from reports.content.model import FigureCtx, SectionCtx
-from reports.content.present import format_number, format_value, unit_label
+from reports.content.present import format_number, format_value, source_line, unit_label
 from reports.content.tables import (
     Row,
     TableCtx,
@@ -315,12 +315,7 @@ def comparison_table(p: Portrait, tid: str, title: str, inds: list[str]) -> Tabl
         if p.with_region:
             cells.append(p.rank_cell(p.rank(ind, True)))
         rows.append(Row(cells))
-    sources: list[str] = []
-    for ind in inds:
-        s = store.info(ind)["source"]
-        if s and s not in sources:
-            sources.append(s)
-    table = TableCtx(tid, title, header, rows, "Source : " + " ; ".join(sources))
+    table = TableCtx(tid, title, header, rows, source_line(store, inds))
     places = [(p.level, code)] + ([("region", p.territory.region)] if p.with_region else [])
     table.notes += coverage_note(store, inds, places) + about_100_note(store, inds, places)
     table.notes += fr_notes
@@ -357,8 +352,7 @@ def _epci_table(p: Portrait, tid: str, title: str, inds: list[str]) -> TableCtx:
                 ]
             )
         )
-    sources = list(dict.fromkeys(s for s in (store.info(i)["source"] for i in shown) if s))
-    table = TableCtx(tid, title, header, rows, "Source : " + " ; ".join(sources))
+    table = TableCtx(tid, title, header, rows, source_line(store, shown))
     places = [("departement", t.departement), ("region", t.region)]
     table.notes += about_100_note(store, shown, places) + fr_notes
     table.data = tuple((ind, "departement") for ind in shown)
@@ -471,8 +465,7 @@ def members_table(p: Portrait, tid: str, inds: list[str], totals: bool = True) -
         refs = [format_value(store, store.get(i, ref[0], ref[1])) for i in inds]
         rows.append(Row([ref[2], *refs], "france"))
         rows.append(Row(["France"] + [fr_cell(store, p.france(i)) for i in inds], "france"))
-    sources = list(dict.fromkeys(store.info(i)["source"] for i in inds))
-    table = TableCtx(tid, title, header, rows, "Source : " + " ; ".join(sources))
+    table = TableCtx(tid, title, header, rows, source_line(store, inds))
     table.css = "by-territory"
     table.data = tuple((i, "departement") for i in inds)
     return table

@@ -7,6 +7,8 @@ n.d. / s.o. print as such, never as 0.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from reports.content import fmt
 from reports.data.store import Store, Value
 
@@ -65,3 +67,16 @@ def rank_text(v: Value) -> str:
     if v.rank is None or v.rank_of is None:
         return ""
     return fmt.fmt_rank_short(v.rank, v.rank_of)
+
+
+def source_line(store: Store, indicators: Iterable[str]) -> str:
+    """``Source : a ; b`` of the indicators, each source once, in order: an indicator's
+    source may itself list several (``Fréquentation des musées de France ; Insee,
+    population``), each of which may be another indicator's; unknown indicators are skipped."""
+    seen: dict[str, None] = {}
+    for ind in indicators:
+        if ind in store.meta.index:
+            for part in store.info(ind)["source"].split(" ; "):
+                if part.strip():
+                    seen.setdefault(part.strip())
+    return "Source : " + " ; ".join(seen) if seen else ""

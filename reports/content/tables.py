@@ -21,6 +21,7 @@ from reports.content.present import (
     format_value,
     is_coverage,
     rank_text,
+    source_line,
     unit_label,
 )
 from reports.content.wording import town
@@ -107,15 +108,6 @@ def _label(store: Store, ind: str) -> str:
     unit = unit_label(store, ind)
     label = store.label(ind)
     return f"{label} ({unit})" if unit and unit.lower() not in label.lower() else label
-
-
-def _sources(store: Store, inds: list[str]) -> str:
-    seen: list[str] = []
-    for i in inds:
-        s = store.info(i)["source"] if i in store.meta.index else ""
-        if s and s not in seen:
-            seen.append(s)
-    return "Source : " + " ; ".join(seen) if seen else ""
 
 
 def _fr(store: Store, ind: str, scope_code: str = "FR") -> Value:
@@ -218,7 +210,7 @@ def comparison(store: Store, spec: TableSpec, territory: str) -> TableCtx:
                 fr_txt += " (métro.)"
             value = with_coverage(store, i, "region", territory, format_value(store, v))
             rows.append(Row([_label(store, i), value, fr_txt, rank_text(v)]))
-    table = TableCtx(spec.id, spec.title, header, rows, _sources(store, inds))
+    table = TableCtx(spec.id, spec.title, header, rows, source_line(store, inds))
     table.notes += coverage_note(store, inds, places) + about_100_note(store, inds, places)
     return table
 
@@ -266,7 +258,7 @@ def key_figures(store: Store, spec: TableSpec, territory: str) -> TableCtx:
                     ]
                 )
             )
-    return TableCtx(spec.id, spec.title, header, rows, _sources(store, inds))
+    return TableCtx(spec.id, spec.title, header, rows, source_line(store, inds))
 
 
 def by_departement(store: Store, spec: TableSpec, territory: str) -> TableCtx:
@@ -314,7 +306,7 @@ def by_departement(store: Store, spec: TableSpec, territory: str) -> TableCtx:
             )
         )
     css = "by-territory wide" if len(header) > 5 else "by-territory"
-    return TableCtx(spec.id, spec.title, header, rows, _sources(store, inds), css=css)
+    return TableCtx(spec.id, spec.title, header, rows, source_line(store, inds), css=css)
 
 
 def count_ratio(store: Store, spec: TableSpec, territory: str) -> TableCtx:
@@ -362,7 +354,7 @@ def count_ratio(store: Store, spec: TableSpec, territory: str) -> TableCtx:
             )
         )
     inds = [i for p in pairs for i in p]
-    table = TableCtx(spec.id, spec.title, header, rows, _sources(store, inds))
+    table = TableCtx(spec.id, spec.title, header, rows, source_line(store, inds))
     if territory == "FR":  # e.g. SPR: 993 in the Σ of régions, 992 distinct (§3.6)
         for count_id, _ratio in pairs:
             v = _fr(store, count_id, france_code_for(store, count_id))
@@ -453,7 +445,7 @@ def zones_emploi(store: Store, spec: TableSpec, territory: str, n: int = 4) -> T
         )
         share = format_number(store, "E01_share", r["E01_share"])  # as the text cites it
         rows.append(Row([name, fmt.fmt_int(r["E01"]), share]))
-    return TableCtx(spec.id, spec.title, header, rows, _sources(store, ["E01"]))
+    return TableCtx(spec.id, spec.title, header, rows, source_line(store, ["E01"]))
 
 
 def spending(store: Store, spec: TableSpec, territory: str) -> TableCtx:
@@ -492,7 +484,7 @@ def spending(store: Store, spec: TableSpec, territory: str) -> TableCtx:
             )
         )
     inds = [i for p in pairs for i in p] + list(spec.indicators)
-    table = TableCtx(spec.id, spec.title, header, rows, _sources(store, inds))
+    table = TableCtx(spec.id, spec.title, header, rows, source_line(store, inds))
     table.notes.append(
         "Les niveaux sont présentés côte à côte et ne s'additionnent pas "
         "(transferts entre collectivités)."

@@ -33,6 +33,7 @@ from reports.content.portrait import (
     key_messages,
     members_table,
 )
+from reports.content.present import source_line
 from reports.content.wording import join
 from reports.data.territories import Territory
 from reports.documents.chapter import chapter_sources, group_nd_notes, number_chapter
@@ -118,7 +119,7 @@ def _locator(session: Session, p: Portrait) -> FigureCtx | None:
         title=f"Situation dans la région {p.region_name}",
         src=str(rel),
         alt=describe_departement_locator(store, territory),
-        source=catalogue.source_line(store, ("C01",)),
+        source=source_line(store, ("C01",)),
         kind="map",
         size="half",
         path=str(path),
@@ -126,7 +127,6 @@ def _locator(session: Session, p: Portrait) -> FigureCtx | None:
 
 
 def _epci_locator(session: Session, p: Portrait) -> FigureCtx:
-    from reports.figures import catalogue
     from reports.figures.portrait import (
         describe_epci_locator,
         draw_epci_locator,
@@ -160,7 +160,7 @@ def _epci_locator(session: Session, p: Portrait) -> FigureCtx:
         notes=[note] if note else [],
         src=str(rel),
         alt=describe_epci_locator(store, territory),
-        source=catalogue.source_line(store, ("O01", "O02", "O09", "O10", "O13")),
+        source=source_line(store, ("O01", "O02", "O09", "O10", "O13")),
         kind="map",
         size="half",
         path=str(path),

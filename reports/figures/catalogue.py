@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from reports import edition
 from reports.content.model import FigureCtx
-from reports.content.present import format_number
+from reports.content.present import format_number, source_line
 from reports.data.store import Store
 from reports.data.territories import Territory
 from reports.figures.describe import (
@@ -73,16 +73,6 @@ class FigureDef:
     dots_when_few: bool = False  # a dot chart for a région of ≤ 2 départements (draw.FEW_UNITS)
     notes: Callable | None = None  # (store, territory) -> footnotes printed under the figure
     source_text: str = ""  # the source line when the figure draws no indicator
-
-
-def source_line(store: Store, inds: tuple[str, ...]) -> str:
-    seen: list[str] = []
-    for i in inds:
-        if i in store.meta.index:
-            s = store.info(i)["source"]
-            if s not in seen:
-                seen.append(s)
-    return "Source : " + " ; ".join(seen) if seen else ""
 
 
 # --- registry -----------------------------------------------------------------------------

@@ -38,6 +38,11 @@ lists them in report order. Thresholds are in :class:`~reports.proof.document.Se
     « at the end of a line or » at the start of one.
 ``apostrophe``
     A straight apostrophe (') where French typography wants ’ (one finding per page).
+``source-repeated``
+    A "Source :" statement that names one source twice ("Fréquentation des musées de
+    France ; Fréquentation des musées de France ; Insee…"): its parts, split at " ; ", read
+    across line breaks; the last part counts when it equals an earlier one, or is one
+    followed by a capital (what follows the statement on the page is read with it).
 ``one-class-map``
     A map (a figure whose alt text starts with "Carte"; every image when the PDF is untagged)
     where one class colour covers ≥ 85 % of the mapped area while the territory's own values
@@ -478,6 +483,29 @@ def rule_apostrophe(doc: Document, view: PageView) -> Iterator[Finding]:
         )
 
 
+SOURCE_RE = re.compile(r"\bSources?\s:\s+")
+
+
+def _begins_with(text: str, part: str) -> bool:
+    """``text`` is ``part`` followed by the page's next text (a capital: a caption, a
+    heading), not by more of a longer source ("Insee, population (exploitation Deps)")."""
+    rest = text[len(part) :] if text.startswith(part + " ") else ""
+    return rest[1:2].isupper()
+
+
+def rule_source_repeated(doc: Document, view: PageView) -> Iterator[Finding]:
+    text = " ".join(view.text.split())  # a statement wraps: its lines read as one
+    starts = list(SOURCE_RE.finditer(text))
+    ends = [m.start() for m in starts[1:]] + [len(text)] * bool(starts)
+    for m, end in zip(starts, ends, strict=True):
+        parts = [part.strip() for part in text[m.end() : end].split(" ; ")]
+        *named, last = parts
+        twice = [p for i, p in enumerate(named) if p in named[:i]]
+        twice += [p for p in named if last == p or _begins_with(last, p)][:1]
+        for part in dict.fromkeys(twice):
+            yield Finding(view.number, "source-repeated", f"source named twice: {_quote(part)}")
+
+
 # --- one-class-map ------------------------------------------------------------------------
 MAP_ALT_RE = re.compile(r"^\s*carte\b", re.I)
 _NUM = r"([-\u2212]?\d[\d\s]*(?:,\d+)?)"
@@ -586,6 +614,7 @@ RULES: dict[str, tuple[Rule, str]] = {
     "nan-text": (rule_nan_text, "nan / None / inf printed"),
     "guillemet-split": (rule_guillemet_split, "guillemet split from its text at a line break"),
     "apostrophe": (rule_apostrophe, "straight apostrophe"),
+    "source-repeated": (rule_source_repeated, "a source named twice in one source line"),
     "one-class-map": (
         rule_one_class_map,
         "map with one class over 85 % of its area, values differing",

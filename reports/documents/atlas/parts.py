@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from reports.content.model import ChapterCtx, FigureCtx, SectionCtx
+from reports.content.present import source_line
 from reports.content.tables import Row, TableCtx
 from reports.data.territories import FRANCE, Territory
 from reports.documents import compare
@@ -97,7 +98,7 @@ def part_for(parts: list[Part], chapter: str) -> Part:
 def national_map(session: Session, ind: str, level: str = "departement") -> FigureCtx:
     """Choropleth of France (metro frame + the five DROM insets) for one indicator."""
     from reports.content.present import unit_label
-    from reports.figures import assets, catalogue, describe, draw, inputs, style
+    from reports.figures import assets, describe, draw, inputs, style
 
     store, paths = session.store, session.paths
     vals = store.level_values(ind, level)
@@ -126,7 +127,7 @@ def national_map(session: Session, ind: str, level: str = "departement") -> Figu
         title=f"{store.label(ind)} {scope}",
         src=_src(path, paths),
         alt=alt,
-        source=catalogue.source_line(store, (ind,)),
+        source=source_line(store, (ind,)),
         kind="map",
         size="half",
         path=str(path),
@@ -167,14 +168,12 @@ def ranking_table(session: Session, tid: str, title: str, inds: list[str]) -> Ta
         for i in inds:
             cells += [format_value(store, store.get(i, "france", code)), ""]
         rows.append(Row(cells, "france"))
-    from reports.content.tables import _sources
-
     return TableCtx(
         id=tid,
         title=title,
         header=header,
         rows=rows,
-        source=_sources(store, inds),
+        source=source_line(store, inds),
         notes=["Rang : classement décroissant parmi les régions renseignées (n.d. exclus)."],
         data=tuple((i, "region") for i in inds),
     )
