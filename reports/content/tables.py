@@ -414,7 +414,7 @@ def museums_top(store: Store, spec: TableSpec, territory: str, n: int = 10) -> T
         spec.title,
         header,
         rows,
-        "Source : ministère de la Culture, Patrimostat, fréquentation des musées de France",
+        "Source : Ministère de la Culture, Patrimostat, fréquentation des musées de France",
         numeric_from=2,
     )
     if not rows:

@@ -329,7 +329,7 @@ REGISTRY: dict[str, FigureDef] = {
             describe_museum_history,
             notes=museum_history_notes,
             source_text=T(
-                "Source : ministère de la Culture, Deps, fréquentation totale des musées de "
+                "Source : Ministère de la Culture, Deps, fréquentation totale des musées de "
                 "France {museums_history_first}–{museums_history_last}"
             ),
         ),

@@ -245,9 +245,9 @@ def action_coeur_de_ville(log: BuildLog, ref: Reference) -> pd.DataFrame:
 
 
 def metadata(aire_classes: list[str]) -> list[IndicatorMeta]:
-    grid_src = f"Insee, grille communale de densité {GRID} ; population Insee {POP}"
-    aav_src = f"Insee, aires d'attraction des villes {AAV} ; population Insee {POP}"
-    nv_src = f"Insee, Filosofi {FILO} (niveau de vie médian communal) ; population Insee {POP}"
+    grid_src = f"Insee, grille communale de densité {GRID} ; Insee, population {POP}"
+    aav_src = f"Insee, aires d'attraction des villes {AAV} ; Insee, population {POP}"
+    nv_src = f"Insee, Filosofi {FILO} (niveau de vie médian communal) ; Insee, population {POP}"
     meta = [
         _meta(
             "C01",

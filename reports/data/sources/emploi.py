@@ -280,7 +280,7 @@ ROUNDING = (
 
 def metadata() -> list[IndicatorMeta]:
     rp = f"Insee, recensement de la population {CENSUS} (exploitation Deps)"
-    ent = f"Insee, {ENTERPRISES}"
+    ent = f"Insee, entreprises et salariés du secteur marchand {ENTERPRISES}"
     return [
         _m("E01", "Actifs exerçant une profession culturelle",
            "Actifs dont la profession (PCS) est culturelle : arts visuels et métiers d'art, "
