@@ -141,6 +141,7 @@ def test_fiche_notes_list_each_source_once(session):
         )
         for source in chapter.sources:
             assert source.split(" (")[0] in printed, source
+            assert ") (" not in source, source  # the vintage goes in the source's brackets
     assert not any("CNC" in s for s in drom.sources if "2003" in s)
     assert len(drom.sources) < len(metro.sources)
 

@@ -226,6 +226,7 @@ def test_small_text(make):
 def test_placeholders_keys_and_missing_values(make):
     body = (
         "<p>Directeur de la publication : [à compléter]. ISBN 978-2-11-XXXXXX-X.</p>"
+        "<p>Dépenses culturelles {spending} par habitant.</p>"
         "<p>Densité : N-C04.tres_dense et O15.service_d_archives ; voir n_d_p100k.</p>"
         "<p>Valeur : nan ; écart : None ; maximum : inf. Nancy, nana et infini passent.</p>"
     )
@@ -233,7 +234,7 @@ def test_placeholders_keys_and_missing_values(make):
     by_rule: dict[str, list[str]] = {}
     for f in report.findings:
         by_rule.setdefault(f.rule, []).append(f.message)
-    assert len(by_rule["placeholder"]) == 2
+    assert len(by_rule["placeholder"]) == 3
     keys = " ".join(by_rule["internal-key"])
     assert "N-C04.tres_dense" in keys and "O15.service_d_archives" in keys
     assert "n_d_p100k" in keys

@@ -30,6 +30,15 @@ def test_guillemets_bound_to_their_words():
     )
 
 
+def test_thousands_bound_to_their_number():
+    assert typography.text("communes de plus de 3 500 habitants, 2 000 000 €") == (
+        f"communes de plus de 3{NB}500 habitants, 2{NB}000{NB}000 €"
+    )
+    # a year then a number, a decimal, a caption number: left as they are
+    for kept in ("en 2019 200 musées", "de 1,5 000", "Carte 3 Part", "les 18 régions"):
+        assert typography.text(kept) == kept
+
+
 def test_names_in_analysis_paragraphs_are_not_hyphenated():
     out = typography.html(
         '<h2>Auvergne-Rhône-Alpes</h2><p class="analysis">La région Auvergne-Rhône-Alpes '

@@ -306,7 +306,8 @@ def by_departement(store: Store, spec: TableSpec, territory: str) -> TableCtx:
             )
         )
     css = "by-territory wide" if len(header) > 5 else "by-territory"
-    return TableCtx(spec.id, spec.title, header, rows, source_line(store, inds), css=css)
+    title = spec.title.replace("par département", "par région") if territory == "FR" else spec.title
+    return TableCtx(spec.id, title, header, rows, source_line(store, inds), css=css)
 
 
 def count_ratio(store: Store, spec: TableSpec, territory: str) -> TableCtx:
@@ -385,8 +386,10 @@ def museums_top(store: Store, spec: TableSpec, territory: str, n: int = 10) -> T
     m = store.museums
     if territory != "FR":
         m = m[m["region"] == territory]
+    gone = m[(m["entries_base"] > 0) & ~(m["entries_last"] > 0)]  # declared then, not now
     m = m.dropna(subset=["entries_last"])
     m = m[m["entries_last"] > 0]  # no entries in the last year: not in a top 10 (§3.9)
+    every = len(m) <= n  # the table lists every museum of the territory with entries
     m = m.sort_values(["entries_last", "museofile"], ascending=[False, True]).head(n)
     ed = edition.current()
     base, last = ed.year("museums_base"), ed.year("museums_last")
@@ -409,9 +412,14 @@ def museums_top(store: Store, spec: TableSpec, territory: str, n: int = 10) -> T
                 ]
             )
         )
+    # fewer than ten: "the ten most visited" would promise rows the table does not have
+    title = spec.title
+    if every:
+        which = "Le musée de France" if len(m) == 1 else "Les musées de France"
+        title = f"{which} ayant déclaré des entrées en {last}"
     table = TableCtx(
         spec.id,
-        spec.title,
+        title,
         header,
         rows,
         "Source : Ministère de la Culture, Patrimostat, fréquentation des musées de France",
@@ -419,6 +427,15 @@ def museums_top(store: Store, spec: TableSpec, territory: str, n: int = 10) -> T
     )
     if not rows:
         table.notes.append(f"Aucun musée de France ne déclare de fréquentation en {last}.")
+    if every and rows and len(gone):  # the région's change counts them: say why it differs
+        names = ", ".join(str(x) for x in gone["name"])
+        total = fmt.fmt_int(gone["entries_base"].sum())
+        one = len(gone) == 1
+        who, verb = ("Un musée", "déclare") if one else (f"{len(gone)} musées", "déclarent")
+        table.notes.append(
+            f"{who} ayant déclaré des entrées en {base} ({names} : {total} entrées) n'en {verb} "
+            f"aucune en {last} : l'évolution des entrées de la région en tient compte."
+        )
     if ns:
         table.notes.append(
             f"{NS} : évolution non significative (supérieure à "

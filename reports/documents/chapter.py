@@ -154,7 +154,8 @@ def chapter_sources(store: Store, sections: list[SectionCtx]) -> list[str]:
         for part in text.split(" ; ") if text else ():
             part = part.strip().rstrip(".")
             if not re.search(r"(?:19|20)\d\d", part) and vintages.get(part):
-                part = f"{part} ({', '.join(vintages[part])})"
+                years = ", ".join(vintages[part])  # in the source's own brackets, if it has some
+                part = f"{part[:-1]}, {years})" if part.endswith(")") else f"{part} ({years})"
             if part and part not in out:
                 out.append(part)
     return out

@@ -28,7 +28,8 @@ lists them in report order. Thresholds are in :class:`~reports.proof.document.Se
     Text inside a raster figure estimated under 6.5 pt: its drawn size (the PNG's
     ``atlas:min-text-pt``, else the style's 7 pt legend and tick size) × drawn dpi ÷ placed ppi.
 ``placeholder``
-    Unfinished text: "[à compléter]", "XXXX", "(à attribuer)", "non vérifiée", "TODO"…
+    Unfinished text: "[à compléter]", "XXXX", "(à attribuer)", "non vérifiée", "TODO"…, or a
+    template variable left unfilled ("{spending}", "{{ … }}").
 ``internal-key``
     A database key in the text: an indicator id with a ``.``/``_`` suffix (``C04.tres_dense``,
     ``N-O01_p100k``) or a snake_case word.
@@ -424,7 +425,8 @@ def rule_text_small(doc: Document, view: PageView) -> Iterator[Finding]:
 # --- words --------------------------------------------------------------------------------
 PLACEHOLDER_RE = re.compile(
     r"\[\s*à\s+compléter\s*\]|\bà\s+compléter\b|X{4,}|\(\s*à\s+attribuer\s*\)|\bà\s+attribuer\b"
-    r"|\bnon\s+vérifiée?s?\b|\bTODO\b|\bFIXME\b|\bTBD\b|\blorem\s+ipsum\b|\?\?\?",
+    r"|\bnon\s+vérifiée?s?\b|\bTODO\b|\bFIXME\b|\bTBD\b|\blorem\s+ipsum\b|\?\?\?"
+    r"|\{\s*\w+\s*\}|\{\{|\}\}",  # a template variable left unfilled: {spending}, {{ x }}
     re.I,
 )
 KEY_RE = re.compile(

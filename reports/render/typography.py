@@ -7,6 +7,8 @@ text nodes only (never inside tags, attributes' markup, ``<style>`` or ``<script
 * guillemets bound to the words they enclose by a no-break space (U+00A0: Open Sans has no
   U+202F glyph), so « and » are never split from their word across lines;
 * an en dash in year ranges (``yyyy-yyyy`` → ``yyyy–yyyy``);
+* a number's thousands bound by a no-break space ("plus de 3 500 habitants" is never cut
+  after the 3), as :mod:`reports.content.fmt` writes them;
 * in analysis paragraphs, capitalised words (proper nouns: « Auvergne-Rhône-Alpes ») wrapped
   in ``<span class="nh">``, which print.css never hyphenates.
 """
@@ -23,6 +25,8 @@ _RAW_OPEN = re.compile(r"<(style|script)\b", re.I)
 _APOS = re.compile(r"'|&#39;|&#x27;|&apos;")
 _OPEN_Q = re.compile(r"«(?:[ \t\r\n]|&nbsp;|\u202f)*")
 _CLOSE_Q = re.compile(r"(?:[ \t\r\n]|&nbsp;|\u202f)*»")
+#: a number written with ordinary spaces between its thousands ("3 500", "100 000")
+_THOUSANDS = re.compile(r"(?<![\d,.])\d{1,3}(?: \d{3})+(?!\d)")
 _YEARS = re.compile(r"(?<![\d\-–])((?:1[89]|20)\d\d)-((?:1[89]|20)\d\d)(?![\d\-])")
 #: a capitalised word of at least 5 letters, with its hyphenated parts (Corse-du-Sud)
 _NAME = re.compile(
@@ -37,6 +41,7 @@ def text(s: str) -> str:
     s = _APOS.sub(APOS, s)
     s = _OPEN_Q.sub("«" + NBSP, s)
     s = _CLOSE_Q.sub(NBSP + "»", s)
+    s = _THOUSANDS.sub(lambda m: m.group(0).replace(" ", NBSP), s)
     return _YEARS.sub("\\1–\\2", s)
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from reports import edition
 from reports.content.model import ChapterCtx, FigureCtx, SectionCtx
 from reports.content.present import source_line
 from reports.content.tables import Row, TableCtx
@@ -181,19 +182,21 @@ def ranking_table(session: Session, tid: str, title: str, inds: list[str]) -> Ta
 
 def national_extras(session: Session, extras: Iterable[dict]) -> list[SectionCtx]:
     out: list[SectionCtx] = []
+    text = edition.current().text  # "{spending}" → the edition's year, as in every layout text
     for n, e in enumerate(extras, 1):
         sec = SectionCtx(
             id=str(e["id"]),
-            title=str(e["title"]),
+            title=text(str(e["title"])),
             template="atlas/national_section.html",
             page=str(e.get("page", "map-full")),
-            intro=str(e.get("intro", "")),
+            intro=text(str(e.get("intro", ""))),
         )
         for ind in e.get("maps") or ():
             ind, _, level = str(ind).partition("@")
             sec.figures.append(national_map(session, ind, level or "departement"))
         if e.get("ranking"):
-            title = str(e.get("ranking_title", f"Classement des 18 régions — {sec.title}"))
+            theme = sec.title.split(" : les ")[0]  # "Offre culturelle : les départements"
+            title = text(str(e.get("ranking_title", f"Classement des 18 régions — {theme}")))
             sec.tables.append(ranking_table(session, f"R{n:02d}", title, list(e["ranking"])))
         out.append(sec)
     return out
