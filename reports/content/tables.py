@@ -104,10 +104,14 @@ def column_widths(
     return [round(100 * c / total, 2) for c in chars]
 
 
-def _label(store: Store, ind: str) -> str:
+def column_label(store: Store, ind: str, year: object = None) -> str:
+    """``label (unit, year)``: the unit left out when the label says it ("pour 1 000
+    habitants" is "pour 1 000 hab.")."""
     unit = unit_label(store, ind)
     label = store.label(ind)
-    return f"{label} ({unit})" if unit and unit.lower() not in label.lower() else label
+    said = label.lower().replace("habitants", "hab.")
+    extra = [x for x in (unit if unit and unit.lower() not in said else "", year) if x]
+    return f"{label} ({', '.join(map(str, extra))})" if extra else label
 
 
 def _fr(store: Store, ind: str, scope_code: str = "FR") -> Value:
@@ -189,7 +193,7 @@ def comparison(store: Store, spec: TableSpec, territory: str) -> TableCtx:
         places = [("france", c) for c in ("FR", "FRM", "DROM")]
         rows = [
             Row(
-                [_label(store, i)]
+                [column_label(store, i)]
                 + [
                     with_coverage(store, i, lvl, c, fr_cell(store, store.get(i, lvl, c)))
                     for lvl, c in places
@@ -209,7 +213,7 @@ def comparison(store: Store, spec: TableSpec, territory: str) -> TableCtx:
             if fc == "FRM":
                 fr_txt += " (métro.)"
             value = with_coverage(store, i, "region", territory, format_value(store, v))
-            rows.append(Row([_label(store, i), value, fr_txt, rank_text(v)]))
+            rows.append(Row([column_label(store, i), value, fr_txt, rank_text(v)]))
     table = TableCtx(spec.id, spec.title, header, rows, source_line(store, inds))
     table.notes += coverage_note(store, inds, places) + about_100_note(store, inds, places)
     return table
@@ -238,7 +242,7 @@ def key_figures(store: Store, spec: TableSpec, territory: str) -> TableCtx:
         header = ["Chiffre clé", "France", "Métropole", "DROM"]
         rows = [
             Row(
-                [_label(store, i)]
+                [column_label(store, i)]
                 + [fr_cell(store, store.get(i, "france", c)) for c in ("FR", "FRM", "DROM")]
             )
             for i in inds
@@ -248,11 +252,10 @@ def key_figures(store: Store, spec: TableSpec, territory: str) -> TableCtx:
         rows = []
         for i in inds:
             v = store.get(i, "region", territory)
-            year = f" ({v.year})" if v.year else ""
             rows.append(
                 Row(
                     [
-                        _label(store, i) + year,
+                        column_label(store, i, v.year),
                         format_value(store, v),
                         fr_cell(store, _fr(store, i, france_code_for(store, i))),
                     ]
@@ -264,7 +267,9 @@ def key_figures(store: Store, spec: TableSpec, territory: str) -> TableCtx:
 def by_departement(store: Store, spec: TableSpec, territory: str) -> TableCtx:
     """Départements of the région (régions for FR) + région and France rows."""
     inds = list(spec.indicators)
-    header = ["Département" if territory != "FR" else "Région"] + [_label(store, i) for i in inds]
+    header = ["Département" if territory != "FR" else "Région"] + [
+        column_label(store, i) for i in inds
+    ]
     rows: list[Row] = []
     if territory == "FR":
         regions = store.territories[store.territories["level"] == "region"]

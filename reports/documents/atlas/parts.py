@@ -11,7 +11,7 @@ from typing import Any
 from reports import edition
 from reports.content.model import ChapterCtx, FigureCtx, SectionCtx
 from reports.content.present import source_line
-from reports.content.tables import Row, TableCtx
+from reports.content.tables import Row, TableCtx, column_label
 from reports.data.territories import FRANCE, Territory
 from reports.documents import compare
 from reports.documents.chapter import build_chapter, chapter_sources, number_chapter
@@ -144,7 +144,7 @@ def _src(path: Path, paths: Paths) -> str:
 
 def ranking_table(session: Session, tid: str, title: str, inds: list[str]) -> TableCtx:
     """18 régions × indicators (value and rank), ordered by the first indicator's rank."""
-    from reports.content.present import format_value, rank_text, unit_label
+    from reports.content.present import format_value, rank_text
 
     store = session.store
     regs = [t for t in session.all_territories() if not t.is_france]
@@ -156,7 +156,7 @@ def ranking_table(session: Session, tid: str, title: str, inds: list[str]) -> Ta
 
     header = ["Région"]
     for i in inds:
-        header += [f"{store.label(i)} ({unit_label(store, i)})", "Rang"]
+        header += [column_label(store, i), "Rang"]
     rows = []
     for r in sorted(regs, key=order):
         cells = [r.name]
