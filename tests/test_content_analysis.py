@@ -385,7 +385,9 @@ def test_spending_text(store):
     assert "70,00 € par habitant" in text
     assert "nettement supérieur à la moyenne nationale (57,05 €)" in text
     assert "« Expression musicale »" in text
-    assert "communes de plus de 3 500 habitants (127,52 € par habitant couvert)" in text
+    # the highest level named, its amount (the sentence before) not said again
+    assert "la plus élevée de la région Auvergne-Rhône-Alpes est celle des communes" in text
+    assert "3 500 habitants (127,52 €" not in text
 
 
 # --- missing values --------------------------------------------------------------------

@@ -330,3 +330,19 @@ def test_proofed_fiches_are_clean(fiche_pdfs: dict[str, Path], code: str):
 
     report = check_pdf(fiche_pdfs[code])
     assert report.clean, format_report(report)
+
+
+def test_nd_notes_grouped_without_repeating_a_label():
+    from reports.documents.chapter import group_nd_notes
+
+    why = "source limitée à la France métropolitaine."
+    notes = [
+        f"Écrans de cinéma : n.d. — {why}",
+        f"Écrans de cinéma pour 100 000 habitants : n.d. — {why}",
+        "Festivals : n.d. pour la région Guyane, période non renseignée.",
+        f"Entrées : n.d. — {why}",
+    ]
+    assert group_nd_notes(notes) == [
+        "Écrans de cinéma et entrées : n.d. — source limitée à la France métropolitaine.",
+        "Festivals : n.d. — période non renseignée.",
+    ]

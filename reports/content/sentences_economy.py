@@ -61,9 +61,10 @@ def highest_level(ctx: Ctx) -> str:
     if len(vals) < 2:
         raise Skip
     best = max(vals, key=lambda k: vals[k])
+    # its amount per inhabitant is the sentence of that level, just before: not said twice
     return (
         f"Rapportée à la population, la dépense culturelle la plus élevée {ctx.de()} est "
-        f"celle {best.who} ({ctx.num(best.per_inh, vals[best])}{_per(best)})."
+        f"celle {best.who}."
     )
 
 

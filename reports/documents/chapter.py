@@ -65,8 +65,8 @@ def _lower_first(label: str) -> str:
 
 def group_nd_notes(notes: list[str]) -> list[str]:
     """The n.d. / s.o. notes with one line per reason (DESIGN.md: explained once): "A : n.d.
-    pour la région X, why." and "B : n.d. — why." become "A et b : n.d. — why."; a line of
-    another form is kept as it is."""
+    pour la région X, why." and "B : n.d. — why." become "A et b : n.d. — why." (a label that
+    extends another one of the line left out); a line of another form is kept as it is."""
     groups: dict[tuple[str, str], list[str]] = {}
     out: list[str | tuple[str, str]] = []
     for note in notes:
@@ -85,7 +85,8 @@ def group_nd_notes(notes: list[str]) -> list[str]:
         if isinstance(item, str):
             lines.append(item)
             continue
-        labels = groups[item]
+        # "Écrans de cinéma" says it of "Écrans de cinéma pour 100 000 habitants" too
+        labels = [x for x in groups[item] if not any(x.startswith(y + " ") for y in groups[item])]
         named = [labels[0], *(_lower_first(x) for x in labels[1:])]
         joined = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " et " + named[-1]
         lines.append(f"{joined} : {item[0]} — {item[1]}.")
