@@ -139,7 +139,7 @@ def _cinema_drom(ctx: Ctx) -> str:
     level = "france" if ctx.is_fr else "region"
     who = "les DROM" if ctx.is_fr else ctx.subj()
     v = ctx.need(ctx.raw("O04D", level, where), who)
-    head = f"D'après la base des équipements du DEPS (millésime {_vintage(ctx, 'O04D', v)}), {who}"
+    head = f"D'après la base des équipements du Deps (millésime {_vintage(ctx, 'O04D', v)}), {who}"
     n = v.value or 0
     if n == 0:
         return f"{head} {'ne comptent' if ctx.is_fr else 'ne compte'} aucun cinéma."

@@ -331,6 +331,18 @@ class Store:
                                                       "departement": str})  # fmt: skip
 
     @cached_property
+    def _commune_names(self) -> dict[str, str]:
+        if not (self.dir / "epci_communes.csv").is_file():  # a data folder without EPCI
+            return {}
+        c = self.epci_communes
+        return dict(zip(c["commune"], c["name"], strict=True))
+
+    def commune_name(self, code: object) -> str | None:
+        """The official name of a commune (INSEE code), from the member communes of the
+        EPCI; None when unknown (a commune of no EPCI, such as Ouessant)."""
+        return self._commune_names.get(str(code)) if isinstance(code, str) and code else None
+
+    @cached_property
     def epci_points(self) -> pd.DataFrame:
         """The located facilities of every EPCI: epci, type, id, name, lon, lat."""
         return self._csv("epci_points.csv", dtype={"epci": str, "id": str})
