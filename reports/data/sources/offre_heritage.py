@@ -131,7 +131,7 @@ def spr(log: BuildLog, ref: Reference) -> Part:
             "Sites patrimoniaux remarquables",
             "SPR en vigueur (une ligne principale "
             "par SPR), attribués par département ; un SPR à cheval sur deux régions "
-            "(SPR32-40, Le Tréport / Mers-les-Bains) est compté dans chacune.",
+            "(Le Tréport / Mers-les-Bains) est compté dans chacune.",
             "sites",
             0,
             src,
@@ -144,9 +144,14 @@ def spr(log: BuildLog, ref: Reference) -> Part:
     if len(dup):  # ATLAS_SPEC §3.6 / V10: Σ régions 993, 992 distinct; said on the France row
         numbers = raw["numéro du SPR"].str.strip()
         distinct = numbers[numbers != ""].nunique() + int((numbers == "").sum())
-        where = ", ".join(dup)
+        # in print: what the count means, not the SPR's number (the build log names it)
+        which = (
+            "un SPR à cheval sur deux régions est compté dans chacune"
+            if len(dup) == 1
+            else f"{len(dup)} SPR à cheval sur deux régions sont comptés dans chacune"
+        )
         sel = (rows["indicator"] == "O14") & (rows["level"] == "france") & (rows["code"] == "FR")
-        rows.loc[sel, "note"] = f"{distinct} SPR distincts, {where} étant compté dans deux régions"
+        rows.loc[sel, "note"] = f"{distinct} SPR distincts ({which})"
     return Part([rows], None, meta)
 
 
