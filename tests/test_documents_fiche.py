@@ -346,3 +346,24 @@ def test_nd_notes_grouped_without_repeating_a_label():
         "Écrans de cinéma et entrées : n.d. — source limitée à la France métropolitaine.",
         "Festivals : n.d. — période non renseignée.",
     ]
+
+
+def test_no_season_sentence_where_the_seasons_are_unknown(session):
+    """Guyane's festivals give a month, not a season, so O12 puts them all in "autre" and
+    0 % in summer (two are in July in the raw file): no "Aucun festival… en saison estivale"."""
+    import pandas as pd
+
+    from reports.content.analysis import analyse
+
+    raw = pd.read_csv(
+        session.paths.sources / "festivals" / "festivals-global-festivals-_-pl.csv",
+        sep=";", dtype=str, keep_default_na=False, encoding="utf-8-sig",
+    )  # fmt: skip
+    guyane = raw[raw["Région principale de déroulement"] == "Guyane"]
+    assert (guyane["Période principale de déroulement du festival"] == "Juillet").sum() == 2
+
+    def text(code: str) -> str:
+        return " ".join(analyse("festivals", session.store, code).paragraphs)
+
+    assert "saison estivale" not in text("03")
+    assert "saison estivale" in text("84")

@@ -234,7 +234,15 @@ def festival_discipline(ctx: Ctx) -> str:
     return f"{lead} {ctx.show(v)} des festivals {ctx.de()}, contre {ctx.show(r)} en France."
 
 
+#: above this share of festivals in "autre période ou période non renseignée", the seasons
+#: say nothing of the territory (the DROM give a month, "Juillet", which O12 counts there)
+SEASON_UNKNOWN_MAX = 50.0
+
+
 def festival_summer(ctx: Ctx) -> str:
+    other = ctx.get("O12.autre")
+    if other.value is not None and other.value > SEASON_UNKNOWN_MAX:
+        raise Skip  # "Aucun festival … en saison estivale" would be false (Guyane: 2 in July)
     return stat(
         ctx,
         "O12",
