@@ -46,7 +46,7 @@ def top_museum(ctx: Ctx) -> str:
     share = pct(100 * float(top["entries_last"]) / total.value)
     where = "de France" if ctx.is_fr else "de la région"
     scope = "nationales" if ctx.is_fr else "régionales"
-    ville = ctx.store.commune_name(top.get("commune")) or top.get("ville")
+    ville = top.get("ville")
     where_town = f" ({town(ville)})" if isinstance(ville, str) and ville else ""
     return (
         f"Le musée le plus fréquenté {where}, « {top['name']} »{where_town}, a reçu "

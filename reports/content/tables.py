@@ -410,7 +410,7 @@ def museums_top(store: Store, spec: TableSpec, territory: str, n: int = 10) -> T
             Row(
                 [
                     str(r["name"]),
-                    store.commune_name(r["commune"]) or town(str(r["ville"])),
+                    town(str(r["ville"])),
                     fmt.fmt_int(before),
                     fmt.fmt_int(after),
                     change,

@@ -191,7 +191,13 @@ class Store:
 
     @cached_property
     def museums(self) -> pd.DataFrame:
-        return self._csv("museums.csv", dtype={"commune": str, "departement": str, "region": str})
+        """One row per museum and région; ``ville`` is the commune's official name where the
+        communes of the EPCI know it (the source writes ``ORGNAC L AVEN``), else the
+        source's."""
+        m = self._csv("museums.csv", dtype={"commune": str, "departement": str, "region": str})
+        official = m["commune"].map(self._commune_names)
+        m["ville"] = official.where(official.notna(), m["ville"])
+        return m
 
     @cached_property
     def museum_series(self) -> pd.DataFrame:
@@ -332,15 +338,12 @@ class Store:
 
     @cached_property
     def _commune_names(self) -> dict[str, str]:
+        """INSEE code → official name, from the member communes of the EPCI (a commune of
+        no EPCI, such as Ouessant, is missing)."""
         if not (self.dir / "epci_communes.csv").is_file():  # a data folder without EPCI
             return {}
         c = self.epci_communes
         return dict(zip(c["commune"], c["name"], strict=True))
-
-    def commune_name(self, code: object) -> str | None:
-        """The official name of a commune (INSEE code), from the member communes of the
-        EPCI; None when unknown (a commune of no EPCI, such as Ouessant)."""
-        return self._commune_names.get(str(code)) if isinstance(code, str) and code else None
 
     @cached_property
     def epci_points(self) -> pd.DataFrame:

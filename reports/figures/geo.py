@@ -107,11 +107,11 @@ def stored_layer(geo_dir: Path) -> StoredLayer | None:
 @cache
 def _stored_layer_cached(geo_dir: str, mtimes: tuple[float, ...]) -> StoredLayer | None:
     store = zones.ZoneStore.open(Path(geo_dir))
-    if store is None or any(store.projected(z) is None for z in zones.ZONES):
+    parts = [store.projected(z) for z in zones.ZONES] if store is not None else [None]
+    if store is None or any(part is None for part in parts):
         return None
     sources = json.dumps(store.header["sources"], sort_keys=True).encode()
     key = "zones:" + hashlib.sha1(sources).hexdigest()
-    parts = [store.projected(z) for z in zones.ZONES]
     codes = tuple(c for part in parts if part for c in part.codes)
     regions = tuple(r for part in parts if part for r in part.regions)
     return StoredLayer(key, codes, regions, store)
